@@ -1,7 +1,23 @@
+"""The app: wires pages and the backend routes (offline engine under /v1, stored images under /files)."""
+
 import reflex as rx
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
 
-def index() -> rx.Component:
-    return rx.text("placeholder")
+from email_image_app import settings
+from email_image_app.imagegen import server as engine_server
+from email_image_app.pages.generate import generate_page
 
-app = rx.App()
-app.add_page(index, route="/")
+backend_routes = Starlette(
+    routes=[
+        *engine_server.routes,
+        Mount(settings.FILES_URL_PREFIX, app=StaticFiles(directory=settings.images_dir(), check_dir=False)),
+    ]
+)
+
+app = rx.App(
+    api_transformer=backend_routes,
+    head_components=[rx.script(src="/studio.js")],
+)
+app.add_page(generate_page, route="/", title="Email Image Studio")

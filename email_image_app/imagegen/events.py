@@ -159,6 +159,10 @@ class StreamEventError(ImageStreamError):
     default_message = "The provider reported an error during the stream."
 
 
+# Moderation refusals go by several codes: OpenAI's current one, the DALL-E era one, and Azure's.
+MODERATION_CODES = frozenset({"moderation_blocked", "content_policy_violation", "content_filter"})
+
+
 def error_for_status(
     status: int,
     body: Mapping[str, Any] | None,
@@ -181,7 +185,7 @@ def error_for_status(
         retry_after=retry_after,
         request_id=request_id,
     )
-    if code == "moderation_blocked" or code == "content_policy_violation":
+    if code in MODERATION_CODES:
         return ModerationBlockedError(message, **kwargs)
     if status in (401, 403):
         return AuthenticationError(message, **kwargs)
@@ -209,6 +213,6 @@ def error_from_event(data: Mapping[str, Any]) -> ImageStreamError:
         param=error.get("param"),
     )
     message = error.get("message")
-    if code == "moderation_blocked":
+    if code in MODERATION_CODES:
         return ModerationBlockedError(message, **kwargs)
     return StreamEventError(message, **kwargs)

@@ -25,6 +25,17 @@ QUALITY_ALIASES: dict[str, str] = {"standard": "medium", "hd": "high"}
 
 MIME_TYPES: dict[str, str] = {"png": "image/png", "jpeg": "image/jpeg", "webp": "image/webp"}
 MAX_PARTIAL_IMAGES = 3
+
+
+def detect_format(data: bytes) -> str | None:
+    """'png', 'jpeg' or 'webp' from the content's signature (never from a file name); None otherwise."""
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return None
 MAX_PROMPT_CHARS = 32_000
 
 

@@ -1,0 +1,74 @@
+"""The frame of every page: header with navigation, provider badge and language choice."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from email_image_app.i18n import LANGUAGES, LanguageState, tr
+from email_image_app.provider import ProviderState
+
+NAV = (("nav_generate", "/"), ("nav_edit", "/edit"), ("nav_campaign", "/campaign"), ("nav_history", "/history"))
+
+
+def _nav_link(key: str, href: str) -> rx.Component:
+    return rx.link(tr(key), href=href, size="3", weight="medium", color_scheme="gray", high_contrast=True)
+
+
+def header() -> rx.Component:
+    return rx.flex(
+        rx.hstack(
+            rx.icon("image", size=22, color=rx.color("accent", 10)),
+            rx.heading(tr("app_title"), size="4", weight="bold"),
+            align="center",
+            spacing="2",
+        ),
+        rx.hstack(*[_nav_link(key, href) for key, href in NAV], spacing="4", wrap="wrap"),
+        rx.hstack(
+            rx.badge(
+                rx.cond(ProviderState.provider_is_offline, rx.icon("wifi-off", size=12), rx.icon("cloud", size=12)),
+                ProviderState.provider_label,
+                color_scheme=rx.cond(ProviderState.provider_is_offline, "amber", "green"),
+                variant="soft",
+                size="2",
+                id="provider-badge",
+            ),
+            rx.select.root(
+                rx.select.trigger(aria_label="Language", id="language-select"),
+                rx.select.content(*[rx.select.item(label, value=code) for code, label in LANGUAGES.items()]),
+                value=LanguageState.lang,
+                on_change=LanguageState.set_lang,
+                size="1",
+            ),
+            spacing="3",
+            align="center",
+        ),
+        justify="between",
+        align="center",
+        wrap="wrap",
+        gap="3",
+        padding_x=rx.breakpoints(initial="16px", md="32px"),
+        padding_y="14px",
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        background_color=rx.color("gray", 1),
+        width="100%",
+    )
+
+
+def page_shell(title_key: str, subtitle_key: str, *children: rx.Component) -> rx.Component:
+    return rx.box(
+        header(),
+        rx.box(
+            rx.vstack(
+                rx.heading(tr(title_key), size=rx.breakpoints(initial="6", md="7")),
+                rx.text(tr(subtitle_key), color_scheme="gray", size="3"),
+                spacing="1",
+                margin_bottom="20px",
+            ),
+            *children,
+            max_width="1240px",
+            margin_x="auto",
+            padding=rx.breakpoints(initial="16px", md="32px"),
+        ),
+        min_height="100vh",
+        background_color=rx.color("gray", 2),
+    )

@@ -1,0 +1,103 @@
+"""The image options form (model, size, quality, background, format, compression, partials),
+bound to any state that mixes in `ImageRunState`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from email_image_app.i18n import tr
+from email_image_app.imagegen.options import MODELS, OUTPUT_FORMATS, QUALITIES
+
+
+def labelled_select(label_key: str, control_id: str, choices: Any, value: Any, on_change: Any, *, disabled: Any = False) -> rx.Component:
+    """A Radix select with a visible label; `choices` is a list of [value, label] pairs (static or Var)."""
+    if isinstance(choices, list):
+        items = [rx.select.item(text, value=val) for val, text in choices]
+    else:
+        items = [rx.foreach(choices, lambda pair: rx.select.item(pair[1], value=pair[0]))]
+    return rx.vstack(
+        rx.text(tr(label_key), as_="label", size="2", weight="medium", html_for=control_id),
+        rx.select.root(
+            rx.select.trigger(id=control_id, aria_label=tr(label_key), width="100%"),
+            rx.select.content(*items),
+            value=value,
+            on_change=on_change,
+            disabled=disabled,
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def options_form(state: Any, *, show_partials: bool = True) -> rx.Component:
+    models = [[name, caps.label] for name, caps in MODELS.items()]
+    quality = [[q, q.capitalize()] for q in QUALITIES]
+    formats = [[f, f.upper()] for f in OUTPUT_FORMATS]
+    partials = [[str(n), str(n)] for n in range(4)]
+    backgrounds = rx.foreach(state.background_choices, lambda b: rx.select.item(b.capitalize(), value=b))
+    return rx.vstack(
+        rx.grid(
+            labelled_select("model", "option-model", models, state.model, state.set_model, disabled=state.running),
+            labelled_select("size", "option-size", state.size_choices, state.size, state.set_size, disabled=state.running),
+            labelled_select("quality", "option-quality", quality, state.quality, state.set_quality, disabled=state.running),
+            rx.vstack(
+                rx.text(tr("background"), as_="label", size="2", weight="medium", html_for="option-background"),
+                rx.select.root(
+                    rx.select.trigger(id="option-background", aria_label=tr("background"), width="100%"),
+                    rx.select.content(backgrounds),
+                    value=state.background,
+                    on_change=state.set_background,
+                    disabled=state.running,
+                ),
+                spacing="1",
+                width="100%",
+            ),
+            labelled_select("format", "option-format", formats, state.output_format, state.set_output_format, disabled=state.running),
+            *(
+                [
+                    labelled_select(
+                        "partial_images_option",
+                        "option-partials",
+                        partials,
+                        state.partial_images.to_string(),
+                        state.set_partial_images,
+                        disabled=state.running,
+                    )
+                ]
+                if show_partials
+                else []
+            ),
+            columns=rx.breakpoints(initial="2", sm="3"),
+            spacing="3",
+            width="100%",
+        ),
+        rx.cond(
+            state.uses_compression,
+            rx.vstack(
+                rx.text(tr("compression"), " ", state.compression, "%", size="2", weight="medium"),
+                rx.slider(
+                    value=[state.compression],
+                    min=30,
+                    max=100,
+                    step=5,
+                    on_change=state.set_compression,
+                    disabled=state.running,
+                    aria_label="Compression quality",
+                ),
+                width="100%",
+                spacing="1",
+            ),
+        ),
+        rx.cond(
+            state.transparency_conflict,
+            rx.callout(tr("transparent_needs"), icon="triangle-alert", color_scheme="orange", size="1", width="100%"),
+        ),
+        rx.cond(
+            state.size_plan_note != "",
+            rx.text(state.size_plan_note, size="1", color_scheme="gray"),
+        ),
+        spacing="3",
+        width="100%",
+    )

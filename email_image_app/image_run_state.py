@@ -1,0 +1,346 @@
+"""State shared by the pages that stream one image (generator and editor): the options form, the
+progress of a run, its steps and its final image. Pages mix it into their own state.
+
+The state holds references only: URLs of stored files and short labels. A run's bytes go to disk
+(`image_job.store_stream`), never through the websocket.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import time
+from dataclasses import dataclass
+from typing import AsyncIterator
+
+import reflex as rx
+
+from email_image_app import runs
+from email_image_app.error_messages import describe_error
+from email_image_app.i18n import LanguageState
+from email_image_app.image_job import FinalSaved, JobTarget, StepSaved, store_stream
+from email_image_app.imagegen.events import ImageStreamError, StreamEvent
+from email_image_app.imagegen.options import (
+    DEFAULT_MODEL,
+    EMAIL_SIZES,
+    MODELS,
+    ImageOptions,
+    OptionsError,
+    parse_size,
+)
+from email_image_app.imagegen.pricing import cost_usd
+from email_image_app.imagegen.sizing import plan_size
+from email_image_app.provider import current_provider
+
+logger = logging.getLogger(__name__)
+
+BACKGROUND_CHOICES = ("auto", "opaque", "white", "transparent")
+# Rough seconds per streamed event, used only to keep the bar moving between events.
+_SECONDS_PER_EVENT = {"low": 4.0, "medium": 10.0, "high": 25.0, "auto": 10.0}
+
+
+@dataclass
+class StepView:
+    number: int  # 1-based, as shown ("Step 1")
+    url: str
+    preview_url: str
+    thumb_url: str
+    elapsed_label: str
+
+
+def _format_bytes(size: int) -> str:
+    return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
+
+
+def format_usd(amount: float) -> str:
+    return f"${amount:.3f}" if amount < 1 else f"${amount:.2f}"
+
+
+def progress_for(received: int, total: int) -> float:
+    """Percent after `received` of `total` stream events; 5 % means "request sent"."""
+    return 5.0 + 90.0 * received / max(total, 1)
+
+
+class ImageRunState(rx.State, mixin=True):
+    # Options (prompt-independent).
+    model: str = DEFAULT_MODEL
+    size: str = "1200x600"
+    quality: str = "medium"
+    background: str = "auto"
+    output_format: str = "png"
+    compression: int = 85
+    partial_images: int = 3
+
+    # The run.
+    running: bool = False
+    progress: int = 0
+    stage: str = ""
+    elapsed_s: int = 0
+    received_partials: int = 0
+    steps: list[StepView] = []
+    preview_url: str = ""
+    error: str = ""
+    status: str = ""  # "", "running", "completed", "failed", "cancelled"
+    notices: list[str] = []
+
+    # The result.
+    final_url: str = ""
+    final_filename: str = ""
+    final_info: str = ""
+    usage_input: int = 0
+    usage_output: int = 0
+    usage_total: int = 0
+    duration_label: str = ""
+    cost_label: str = ""
+
+    job_id: str = ""
+    _run_key: str = ""
+
+    # ----- option setters (explicit: Reflex 0.10 has no automatic setters) -----
+
+    @rx.event
+    def set_model(self, value: str) -> None:
+        if value not in MODELS:
+            return
+        self.model = value
+        if self.background == "transparent" and not MODELS[value].supports_transparent:
+            self.background = "auto"
+
+    @rx.event
+    def set_size(self, value: str) -> None:
+        self.size = value
+
+    @rx.event
+    def set_quality(self, value: str) -> None:
+        self.quality = value
+
+    @rx.event
+    def set_background(self, value: str) -> None:
+        self.background = value
+
+    @rx.event
+    def set_output_format(self, value: str) -> None:
+        self.output_format = value
+
+    @rx.event
+    def set_compression(self, value: list[int | float]) -> None:
+        self.compression = int(value[0]) if value else 85
+
+    @rx.event
+    def set_partial_images(self, value: str) -> None:
+        self.partial_images = max(0, min(3, int(value)))
+
+    # ----- what the options form shows -----
+
+    @rx.var
+    def size_choices(self) -> list[list[str]]:
+        """[value, label] pairs: the email presets, then the model's native sizes."""
+        choices = [[preset.size, f"{preset.label} {preset.width}×{preset.height}"] for preset in EMAIL_SIZES]
+        seen = {value for value, _ in choices}
+        for native in MODELS.get(self.model, MODELS[DEFAULT_MODEL]).native_sizes():
+            if native not in seen:
+                choices.append([native, native.replace("x", "×") + " (native)"])
+        return choices
+
+    @rx.var
+    def background_choices(self) -> list[str]:
+        capabilities = MODELS.get(self.model, MODELS[DEFAULT_MODEL])
+        return [b for b in BACKGROUND_CHOICES if b != "transparent" or capabilities.supports_transparent]
+
+    @rx.var
+    def transparency_conflict(self) -> bool:
+        return self.background == "transparent" and self.output_format == "jpeg"
+
+    @rx.var
+    def size_plan_note(self) -> str:
+        try:
+            width, height = parse_size(self.size)
+            plan = plan_size(self.model, width, height)
+        except OptionsError as exc:
+            return exc.message
+        if not plan.needs_fit:
+            return ""
+        return (
+            f"{self.model} draws {plan.request_width}×{plan.request_height}; "
+            f"the result is cropped and resized to exactly {width}×{height}."
+        )
+
+    @rx.var
+    def uses_compression(self) -> bool:
+        return self.output_format in ("jpeg", "webp")
+
+    # ----- building a request -----
+
+    def _image_options(self) -> tuple[ImageOptions, JobTarget]:
+        """Options to send and what to make of the result; raises OptionsError naming the field."""
+        width, height = parse_size(self.size)
+        plan = plan_size(self.model, width, height)
+        background = "opaque" if self.background == "white" else self.background
+        options = ImageOptions(
+            model=self.model,
+            size=plan.request_size,
+            quality=self.quality,
+            background=background,
+            output_format=self.output_format,
+            output_compression=self.compression if self.output_format in ("jpeg", "webp") else None,
+            partial_images=self.partial_images,
+        ).normalized()
+        target = JobTarget(
+            width=width,
+            height=height,
+            output_format=self.output_format,
+            compression=self.compression if self.output_format in ("jpeg", "webp") else None,
+            flatten_color="#ffffff" if self.background == "white" else None,
+        )
+        return options, target
+
+    def _reset_run(self, job_id: str) -> None:
+        self.running = True
+        self.status = "running"
+        self.progress = int(progress_for(0, self.partial_images + 1))
+        self.stage = "Request sent"
+        self.elapsed_s = 0
+        self.received_partials = 0
+        self.steps = []
+        self.preview_url = ""
+        self.error = ""
+        self.final_url = ""
+        self.final_filename = ""
+        self.final_info = ""
+        self.usage_input = self.usage_output = self.usage_total = 0
+        self.duration_label = ""
+        self.cost_label = ""
+        self.job_id = job_id
+        self._run_key = f"{self.router.session.client_token}:{job_id}"
+
+    def _expected_seconds_per_event(self) -> float:
+        if current_provider().is_offline:
+            return float(os.environ.get("LOCAL_ENGINE_STEP_DELAY") or 0) + 0.5
+        return _SECONDS_PER_EVENT.get(self.quality, 10.0)
+
+    # ----- following a run -----
+
+    async def _follow_run(
+        self,
+        events: AsyncIterator[StreamEvent],
+        job_id: str,
+        target: JobTarget,
+        *,
+        model: str,
+        event_prefix: str = "image-generation",
+    ) -> AsyncIterator[rx.event.EventSpec]:
+        """Consume `events`, store them, and mirror progress into the state. Yields browser events
+        (the page's custom window events) for the caller to yield from its background handler."""
+        started = time.monotonic()
+        async with self:
+            run_key = self._run_key
+            total_events = self.partial_images + 1
+            seconds_per_event = self._expected_seconds_per_event()
+            lang = (await self.get_state(LanguageState)).lang
+            offline = current_provider().is_offline
+        last_event_at = started
+        try:
+            stream = store_stream(events, job_id, target, started=started)
+            async for item in runs.consume(run_key, stream, heartbeat=1.0):
+                now = time.monotonic()
+                if isinstance(item, StepSaved):
+                    last_event_at = now
+                    async with self:
+                        self.received_partials += 1
+                        self.steps.append(
+                            StepView(
+                                number=item.index + 1,
+                                url=item.url,
+                                preview_url=item.preview_url,
+                                thumb_url=item.thumb_url,
+                                elapsed_label=f"{item.elapsed_ms / 1000:.1f} s",
+                            )
+                        )
+                        self.preview_url = item.preview_url
+                        self.progress = int(progress_for(self.received_partials, total_events))
+                        self.stage = f"Partial {item.index + 1} of {total_events - 1}"
+                        self.elapsed_s = int(now - started)
+                    detail = {"partialImage": item.preview_url, "index": item.index, "totalSteps": total_events}
+                    yield _dispatch(f"{event_prefix}-progress", detail)
+                elif isinstance(item, FinalSaved):
+                    usage = item.usage
+                    async with self:
+                        self.final_url = item.url
+                        self.final_filename = item.filename
+                        self.preview_url = item.url
+                        self.final_info = (
+                            f"{item.width}×{item.height} · {item.output_format.upper()} · "
+                            f"{_format_bytes(item.size_bytes)}"
+                        )
+                        if usage is not None:
+                            self.usage_input = usage.input_tokens
+                            self.usage_output = usage.output_tokens
+                            self.usage_total = usage.total_tokens
+                        self.duration_label = f"{item.duration_ms / 1000:.1f} s"
+                        self.cost_label = (
+                            "" if offline else format_usd(cost_usd(model, usage))
+                        )
+                        self.progress = 100
+                        self.stage = "Done"
+                        self.status = "completed"
+                        self.elapsed_s = int(now - started)
+                    detail = {
+                        "finalImage": item.url,
+                        "usage": usage.to_dict() if usage else None,
+                        "duration": item.duration_ms,
+                    }
+                    yield _dispatch(f"{event_prefix}-complete", detail)
+                else:  # heartbeat: show life while the provider is silent
+                    async with self:
+                        since = now - last_event_at
+                        current = progress_for(self.received_partials, total_events)
+                        upcoming = progress_for(self.received_partials + 1, total_events)
+                        creep = (upcoming - current) * 0.9 * (1 - math.exp(-since / seconds_per_event))
+                        self.progress = max(self.progress, int(current + creep))
+                        self.elapsed_s = int(now - started)
+            async with self:
+                if self.status == "running":  # the stream ended without a final image
+                    self.status = "failed"
+                    self.error = describe_error(
+                        ImageStreamError("no final image"), lang, partials_received=self.received_partials
+                    )
+        except runs.RunCancelled:
+            async with self:
+                self.status = "cancelled"
+                self.stage = "Cancelled"
+        except (ImageStreamError, OptionsError) as exc:
+            async with self:
+                self.status = "failed"
+                self.stage = "Failed"
+                self.error = describe_error(exc, lang, partials_received=self.received_partials)
+        except Exception as exc:  # keep the page usable whatever went wrong; log the cause server-side
+            logger.exception("image run %s failed", job_id)
+            async with self:
+                self.status = "failed"
+                self.stage = "Failed"
+                self.error = describe_error(exc, lang, partials_received=self.received_partials)
+        finally:
+            async with self:
+                self.running = False
+                self.elapsed_s = int(time.monotonic() - started)
+
+    @rx.event
+    def cancel(self) -> None:
+        runs.cancel(self._run_key)
+
+    @rx.event
+    def show_preview(self, url: str) -> None:
+        self.preview_url = url
+
+    @rx.event
+    def base64_copied(self, size: int | None) -> rx.event.EventSpec:
+        return rx.toast.success(f"Base64 copied to the clipboard ({size or 0:,} bytes of image).")
+
+
+def _dispatch(name: str, detail: dict) -> rx.event.EventSpec:
+    """A CustomEvent on `window`, so a marketer's own page script can listen to the run."""
+    return rx.call_script(
+        f"window.dispatchEvent(new CustomEvent({json.dumps(name)}, {{detail: {json.dumps(detail)}}}))"
+    )

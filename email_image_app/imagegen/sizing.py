@@ -1,0 +1,156 @@
+"""Size planner: the WxH an email needs → the size to ask the provider for.
+
+Email templates want sizes such as 1200x600 or 600x600 that most image models cannot produce.
+The planner picks a size the model accepts whose aspect ratio is as close as possible to the
+target, preferably at least as large, so the image can be cover-cropped and downscaled to the
+exact target afterwards (`imaging.fit_exact`) instead of being upscaled.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .options import ImageOptions, ModelCapabilities, OptionsError, get_model, parse_size
+
+
+@dataclass(frozen=True)
+class SizePlan:
+    """What to request from `model` and the exact size the result must be fitted to."""
+
+    model: str
+    target_width: int
+    target_height: int
+    request_width: int
+    request_height: int
+    explanation: str
+
+    @property
+    def request_size(self) -> str:
+        """The provider's `size` field, 'WxH'."""
+        return f"{self.request_width}x{self.request_height}"
+
+    @property
+    def target_size(self) -> str:
+        return f"{self.target_width}x{self.target_height}"
+
+    @property
+    def needs_fit(self) -> bool:
+        """True when the provider's image must be cropped/resized to reach the target."""
+        return (self.request_width, self.request_height) != (self.target_width, self.target_height)
+
+
+def plan_size(model: str, width: int, height: int) -> SizePlan:
+    """Plan the provider request for a `width`x`height` image made by `model`.
+
+    Raises OptionsError("size", ...) for non-positive sizes and OptionsError("model", ...) for
+    unknown or retired models.
+    """
+    if width <= 0 or height <= 0:
+        raise OptionsError("size", f"Invalid size '{width}x{height}': width and height must be positive.")
+    capabilities = get_model(model)
+    target = f"{width}x{height}"
+    try:
+        capabilities.check_size(target)
+    except OptionsError as error:
+        reason = error.message
+    else:
+        return SizePlan(model, width, height, width, height, f"{model} makes {target} directly.")
+
+    if capabilities.fixed_sizes is not None:
+        request_width, request_height = _nearest_fixed_size(capabilities.fixed_sizes, width, height)
+        why = f"{model} has no {target}"
+    else:
+        request_width, request_height = _free_size_covering(capabilities, width, height)
+        why = f"{model} cannot make {target} ({_reason_detail(reason)})"
+    scaling = "upscaling" if request_width < width or request_height < height else "cropping/resizing"
+    explanation = f"{why}; asking for {request_width}x{request_height} and {scaling} to {target}."
+    return SizePlan(model, width, height, request_width, request_height, explanation)
+
+
+def plan_size_for(options: ImageOptions, width: int, height: int) -> SizePlan:
+    """`plan_size` for the model of `options` (legacy model names mapped as the options would be)."""
+    return plan_size(options.normalized().model, width, height)
+
+
+def _reason_detail(message: str) -> str:
+    """The part of a check_size message after 'Invalid size ... for model: '."""
+    return message.split(": ", 1)[-1].rstrip(".")
+
+
+def _log_ratio_distance(width: int, height: int, target_width: int, target_height: int) -> float:
+    # Comparing log ratios treats 2:1 vs 1:1 and 1:2 vs 1:1 as equally far apart.
+    return abs(math.log(width / height) - math.log(target_width / target_height))
+
+
+def _nearest_fixed_size(sizes: tuple[str, ...], width: int, height: int) -> tuple[int, int]:
+    """The listed size with the nearest aspect ratio; ties go to the one needing less upscaling."""
+
+    def rank(size: tuple[int, int]) -> tuple[float, float, int]:
+        candidate_width, candidate_height = size
+        # Scale factor to cover the target: > 1 means the provider's image must be upscaled.
+        cover_scale = max(width / candidate_width, height / candidate_height)
+        distance = round(_log_ratio_distance(candidate_width, candidate_height, width, height), 9)
+        return distance, cover_scale, -candidate_width * candidate_height
+
+    return min((parse_size(size) for size in sizes), key=rank)
+
+
+def _ceil_to(value: float, multiple: int) -> int:
+    return max(multiple, math.ceil(value / multiple - 1e-9) * multiple)
+
+
+def _floor_to(value: float, multiple: int) -> int:
+    return max(multiple, math.floor(value / multiple + 1e-9) * multiple)
+
+
+def _free_size_covering(model: ModelCapabilities, width: int, height: int) -> tuple[int, int]:
+    """A valid size for a free-size model, close in aspect to WxH and covering it where possible."""
+    multiple = model.size_multiple
+    # Aspect ratio the model can make that is nearest to the target's.
+    ratio = min(max(width / height, 1 / model.max_ratio), model.max_ratio)
+    # Smallest real-valued height at that ratio that covers the target on both sides.
+    exact_height = max(height, width / ratio)
+    exact_height = max(exact_height, math.sqrt(model.min_pixels / ratio))
+
+    candidates = [
+        _round_up_from_height(exact_height, ratio, multiple),
+        _round_up_from_width(exact_height * ratio, ratio, multiple),
+    ]
+    valid = [size for size in candidates if _fits_limits(model, *size)]
+    if not valid:
+        # Covering would exceed the model's maximum: take the largest size at this ratio instead.
+        valid = [_largest_at_ratio(model, ratio)]
+    return min(valid, key=lambda size: (_log_ratio_distance(*size, width, height), size[0] * size[1]))
+
+
+def _round_up_from_height(exact_height: float, ratio: float, multiple: int) -> tuple[int, int]:
+    request_height = _ceil_to(exact_height, multiple)
+    return _ceil_to(request_height * ratio, multiple), request_height
+
+
+def _round_up_from_width(exact_width: float, ratio: float, multiple: int) -> tuple[int, int]:
+    request_width = _ceil_to(exact_width, multiple)
+    return request_width, _ceil_to(request_width / ratio, multiple)
+
+
+def _largest_at_ratio(model: ModelCapabilities, ratio: float) -> tuple[int, int]:
+    multiple = model.size_multiple
+    exact_height = min(
+        math.sqrt(model.max_pixels / ratio), model.max_height, model.max_width / ratio
+    )
+    # Round the height down first and derive the width from it (rounded down too), so that
+    # rounding can neither exceed the limits nor push the ratio past max_ratio.
+    request_height = _floor_to(exact_height, multiple)
+    request_width = _floor_to(request_height * ratio, multiple)
+    if request_width < request_height / model.max_ratio:
+        request_width = _ceil_to(request_height / model.max_ratio, multiple)
+    return request_width, request_height
+
+
+def _fits_limits(model: ModelCapabilities, width: int, height: int) -> bool:
+    try:
+        model.check_size(f"{width}x{height}")
+    except OptionsError:
+        return False
+    return True

@@ -1,0 +1,130 @@
+"""Shared fixtures. The browser tests build and start the app once per test run, exactly as
+`make run` serves it (production mode, one port), against the offline engine."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+
+from tests.loopback import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+STEP_DELAY = "0.4"
+
+
+class RunningApp:
+    def __init__(self, url: str, data_dir: Path, process: subprocess.Popen, log_path: Path) -> None:
+        self.url = url
+        self.data_dir = data_dir
+        self.process = process
+        self.log_path = log_path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def app_environment(port: int, data_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        env.pop(name, None)  # the tests use the offline engine
+    tools = ROOT / ".tools"
+    env.update(
+        PATH=f"{tools / 'node_modules' / '.bin'}:{ROOT / '.venv' / 'bin'}:{env.get('PATH', '')}",
+        REFLEX_DIR=str(tools / "reflex"),
+        REFLEX_USE_SYSTEM_BUN="1",
+        BUN_INSTALL_CACHE_DIR=str(tools / "bun-cache"),
+        REFLEX_TELEMETRY_ENABLED="false",
+        REFLEX_CHECK_LATEST_VERSION="0",
+        REFLEX_HTTP_CLIENT_BIND_ADDRESS="0.0.0.0",
+        EMAIL_IMAGE_DATA_DIR=str(data_dir),
+        LOCAL_ENGINE_STEP_DELAY=STEP_DELAY,
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def start_app(port: int, data_dir: Path, log_path: Path, *, timeout: float = 240) -> RunningApp:
+    """Start `reflex run --env prod` on `port` and wait until it answers; raise with its log if not."""
+    log_file = log_path.open("ab")
+    process = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "reflex"), "run", "--env", "prod", "--single-port",
+         "--frontend-port", str(port), "--backend-port", str(port)],
+        cwd=ROOT,
+        env=app_environment(port, data_dir),
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group, so the whole tree can be stopped
+    )
+    url = f"http://localhost:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
+        try:
+            if httpx.get(f"{url}/_health", timeout=1).status_code == 200 and httpx.get(url, timeout=5).status_code == 200:
+                return RunningApp(url, data_dir, process, log_path)
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)  # polling a starting server; not synchronising a test
+    stop_app(process)
+    raise RuntimeError(f"the app did not answer within {timeout} s:\n{log_path.read_text()[-4000:]}")
+
+
+def stop_app(process: subprocess.Popen, sig: int = signal.SIGINT) -> None:
+    try:
+        os.killpg(process.pid, sig)
+        process.wait(timeout=20)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    data_dir = tmp_path_factory.mktemp("app-data")
+    log_path = tmp_path_factory.mktemp("app-log") / "reflex.log"
+    running = start_app(free_port(), data_dir, log_path)
+    yield running
+    stop_app(running.process)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, app_server: RunningApp):
+    context = browser.new_context(
+        accept_downloads=True,
+        permissions=["clipboard-read", "clipboard-write"],
+        viewport={"width": 1366, "height": 900},
+    )
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    yield page
+    context.close()

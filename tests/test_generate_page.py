@@ -1,0 +1,148 @@
+"""The generator page in a real chromium against the production app and the offline engine
+(step delay from conftest.STEP_DELAY)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import time
+
+import httpx
+import pytest
+from PIL import Image
+
+pytestmark = pytest.mark.browser
+
+LISTEN_TO_WINDOW_EVENTS = """
+window.__studioEvents = [];
+for (const name of ['image-generation-progress', 'image-generation-complete']) {
+  window.addEventListener(name, (e) => window.__studioEvents.push({name, detail: e.detail}));
+}
+"""
+
+
+def choose(page, control_id: str, option_label: str) -> None:
+    page.click(f"#{control_id}")
+    page.get_by_role("option", name=option_label, exact=True).click()
+
+
+def start_generation(page, url: str, prompt: str) -> None:
+    page.goto(url)
+    page.evaluate(LISTEN_TO_WINDOW_EVENTS)
+    button = page.locator("#generate-button")
+    assert button.is_disabled(), "Generate must be disabled while the prompt is empty"
+    page.fill("#prompt", prompt)
+    page.wait_for_function("!document.querySelector('#generate-button').disabled")
+    button.click()
+
+
+def engine_status(app_server) -> dict:
+    return httpx.get(f"{app_server.url}/v1/engine/status", timeout=5).json()
+
+
+def test_partials_stream_in_one_by_one_then_final_downloads_and_copies(page, app_server):
+    start_generation(page, app_server.url, "Summer sale on red sneakers, bold headline")
+
+    arrivals, progress_values = [], []
+    for count in (1, 2, 3):
+        page.wait_for_function(f"document.querySelectorAll('img[alt^=\"Step \"]').length >= {count}")
+        arrivals.append(time.monotonic())
+        progress_values.append(float(page.get_attribute("#run-progress", "aria-valuenow") or 0))
+        assert "Generating…" in page.inner_text("#generate-button")
+    page.wait_for_selector("img[alt='Final image']")
+    final_progress = float(page.get_attribute("#run-progress", "aria-valuenow") or 0)
+
+    # Thumbnails arrive at distinct times, as the engine sends them (0.4 s apart), not all at the end.
+    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:])]
+    assert all(gap > 0.15 for gap in gaps), gaps
+    assert progress_values == sorted(progress_values) and progress_values[0] < progress_values[-1] < final_progress
+    assert final_progress == 100
+    assert page.inner_text("#partial-count").endswith("3")
+    assert [page.get_attribute(f"img[alt='Step {n}']", "alt") for n in (1, 2, 3)] == ["Step 1", "Step 2", "Step 3"]
+    assert page.inner_text("#generate-button").strip() == "Generate"
+    assert "Tokens" in page.inner_text("#usage-tokens")
+
+    with page.expect_download() as download_info:
+        page.click("#download-button")
+    download = download_info.value
+    downloaded = open(download.path(), "rb").read()
+    assert download.suggested_filename.endswith("1200x600.png")
+    image = Image.open(io.BytesIO(downloaded))
+    assert (image.format, image.size) == ("PNG", (1200, 600))
+
+    page.click("#copy-base64-button")
+    page.wait_for_function("navigator.clipboard.readText().then(t => t.length > 1000)")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert base64.b64decode(copied) == downloaded
+
+    events = page.evaluate("window.__studioEvents")
+    progress = [e["detail"] for e in events if e["name"] == "image-generation-progress"]
+    complete = [e["detail"] for e in events if e["name"] == "image-generation-complete"]
+    assert [p["index"] for p in progress] == [0, 1, 2]
+    assert all(p["totalSteps"] == 4 and p["partialImage"].startswith("/files/") for p in progress)
+    assert len(complete) == 1
+    assert complete[0]["usage"]["total_tokens"] > 0 and complete[0]["duration"] > 0
+    final_bytes = httpx.get(app_server.url + complete[0]["finalImage"], timeout=5).content
+    assert final_bytes == downloaded
+
+
+@pytest.mark.parametrize(
+    ("size_label", "format_label", "expected"),
+    [("Product 400×400", "JPEG", ("JPEG", (400, 400))), ("Banner 1200×300", "WEBP", ("WEBP", (1200, 300)))],
+)
+def test_email_sizes_come_out_exact_in_the_chosen_format(page, app_server, size_label, format_label, expected):
+    page.goto(app_server.url)
+    choose(page, "option-size", size_label)
+    choose(page, "option-format", format_label)
+    choose(page, "option-partials", "1")
+    page.fill("#prompt", "Navy blue wool scarf, winter collection")
+    page.click("#generate-button")
+    page.wait_for_selector("img[alt='Final image']")
+    with page.expect_download() as download_info:
+        page.click("#download-button")
+    image = Image.open(download_info.value.path())
+    assert (image.format, image.size) == expected
+
+
+def test_cancel_stops_the_stream_and_keeps_the_last_step(page, app_server):
+    ended_before = engine_status(app_server)["streams_ended_early"]
+    start_generation(page, app_server.url, "Autumn collection, golden leaves, cosy knitwear")
+    page.wait_for_selector("img[alt='Step 1']")
+    page.click("#cancel-button")
+
+    page.wait_for_function("document.querySelector('#generate-button').innerText.trim() === 'Generate'")
+    assert page.locator("img[alt='Final image']").count() == 0
+    assert page.locator("img[alt='Step 1']").count() == 1
+    assert page.locator("#preview-image").count() == 1, "the last partial stays on screen"
+    assert "Cancelled" in page.inner_text("body")
+    # The HTTP stream was closed: the engine saw its client go away before the final image.
+    deadline = time.monotonic() + 10
+    while engine_status(app_server)["streams_ended_early"] <= ended_before:
+        assert time.monotonic() < deadline, "the engine never saw the stream closed"
+        page.wait_for_timeout(100)
+
+
+@pytest.mark.parametrize(
+    ("hook", "message", "steps_kept"),
+    [
+        ("[[engine:401]]", "API key was rejected", 0),
+        ("[[engine:cut]]", "stream was cut", 2),
+        ("[[engine:moderation]]", "safety system", 1),
+    ],
+)
+def test_provider_errors_show_a_message_and_unlock_the_button(page, app_server, hook, message, steps_kept):
+    start_generation(page, app_server.url, f"Spring flowers banner {hook}")
+    page.wait_for_selector("#run-error")
+    assert message in page.inner_text("#run-error")
+    assert page.locator("img[alt^='Step ']").count() == steps_kept
+    button = page.locator("#generate-button")
+    assert button.inner_text().strip() == "Generate" and button.is_enabled()
+
+
+def test_language_choice_is_remembered(page, app_server):
+    page.goto(app_server.url)
+    choose(page, "language-select", "Français")
+    page.wait_for_selector("text=Créer une image d'e-mail")
+    page.reload()
+    page.wait_for_selector("text=Créer une image d'e-mail")
+    assert page.get_attribute("#prompt", "placeholder").startswith("Décrivez")
