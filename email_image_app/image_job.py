@@ -49,6 +49,18 @@ class FinalSaved:
 
 
 @dataclass(frozen=True)
+class JobInfo:
+    """What a job is, for its history record: kind, prompt, request options and provider."""
+
+    kind: str  # "generation" | "edit" | "campaign"
+    prompt: str
+    model: str
+    provider: str
+    options: dict[str, object]  # the request fields sent, plus "target_size"
+    parent_id: str | None = None  # e.g. the campaign a tile belongs to
+
+
+@dataclass(frozen=True)
 class JobTarget:
     """What the user asked for: exact pixels and format (the provider may have produced another size)."""
 
@@ -101,8 +113,11 @@ async def store_stream(
     *,
     store: ImageStore = image_store,
     started: float | None = None,
+    info: JobInfo | None = None,
 ) -> AsyncIterator[StepSaved | FinalSaved]:
-    """Store every event of `events` under `job_id`, yielding what was stored as it lands."""
+    """Store every event of `events` under `job_id`, yielding what was stored as it lands.
+
+    `info` describes the job for its history record (kept by the history store when given)."""
     started = time.monotonic() if started is None else started
     ext = _extension(target.output_format)
     async for event in events:

@@ -20,7 +20,7 @@ import reflex as rx
 from email_image_app import runs
 from email_image_app.error_messages import describe_error
 from email_image_app.i18n import LanguageState
-from email_image_app.image_job import FinalSaved, JobTarget, StepSaved, store_stream
+from email_image_app.image_job import FinalSaved, JobInfo, JobTarget, StepSaved, store_stream
 from email_image_app.imagegen.events import ImageStreamError, StreamEvent
 from email_image_app.imagegen.options import (
     DEFAULT_MODEL,
@@ -229,6 +229,7 @@ class ImageRunState(rx.State, mixin=True):
         target: JobTarget,
         *,
         model: str,
+        info: JobInfo | None = None,
         event_prefix: str = "image-generation",
     ) -> AsyncIterator[rx.event.EventSpec]:
         """Consume `events`, store them, and mirror progress into the state. Yields browser events
@@ -242,7 +243,7 @@ class ImageRunState(rx.State, mixin=True):
             offline = current_provider().is_offline
         last_event_at = started
         try:
-            stream = store_stream(events, job_id, target, started=started)
+            stream = store_stream(events, job_id, target, started=started, info=info)
             async for item in runs.consume(run_key, stream, heartbeat=1.0):
                 now = time.monotonic()
                 if isinstance(item, StepSaved):

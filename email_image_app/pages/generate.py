@@ -15,7 +15,7 @@ from email_image_app.components.run_view import (
     usage_panel,
 )
 from email_image_app.i18n import LanguageState, tr
-from email_image_app.image_job import filename_stem
+from email_image_app.image_job import JobInfo, filename_stem
 from email_image_app.image_run_state import ImageRunState, format_usd
 from email_image_app.imagegen.options import MAX_PROMPT_CHARS, OptionsError
 from email_image_app.imagegen.pricing import estimate_cost_usd
@@ -65,8 +65,15 @@ class GenerateState(ImageRunState, rx.State):
             self._reset_run(job_id)
             self.notices = list(options.notices)
             target = target.with_stem(filename_stem(prompt))
+        info = JobInfo(
+            kind="generation",
+            prompt=prompt,
+            model=options.model,
+            provider=current_provider().label,
+            options={**options.request_fields(), "partial_images": options.partial_images, "target_size": self.size},
+        )
         events = get_client().stream_generate(prompt, options)
-        async for browser_event in self._follow_run(events, job_id, target, model=options.model):
+        async for browser_event in self._follow_run(events, job_id, target, model=options.model, info=info):
             yield browser_event
 
 
