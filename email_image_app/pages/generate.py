@@ -65,13 +65,13 @@ class GenerateState(ImageRunState, rx.State):
             self._reset_run(job_id)
             self.notices = list(options.notices)
             target = target.with_stem(filename_stem(prompt))
-        info = JobInfo(
-            kind="generation",
-            prompt=prompt,
-            model=options.model,
-            provider=current_provider().label,
-            options={**options.request_fields(), "partial_images": options.partial_images, "target_size": self.size},
-        )
+            info = JobInfo(
+                kind="generation",
+                prompt=prompt,
+                model=options.model,
+                provider=current_provider().label,
+                options={**options.request_fields(), "partial_images": options.partial_images, "target_size": self.size},
+            )
         events = get_client().stream_generate(prompt, options)
         async for browser_event in self._follow_run(events, job_id, target, model=options.model, info=info):
             yield browser_event
