@@ -146,3 +146,34 @@ def test_language_choice_is_remembered(page, app_server):
     page.reload()
     page.wait_for_selector("text=Créer une image d'e-mail")
     assert page.get_attribute("#prompt", "placeholder").startswith("Décrivez")
+
+
+def test_a_reload_during_a_run_shows_the_run_going_on(page, app_server):
+    start_generation(page, app_server.url, "Cyber Monday laptop deals, teal and black")
+    page.wait_for_selector("img[alt='Step 1']")
+    page.reload()
+    # The tab's state lives on the server: after the reload the same run carries on to its end.
+    page.wait_for_selector("img[alt='Final image']")
+    assert page.locator("img[alt^='Step ']").count() == 3
+    assert page.input_value("#prompt") == "Cyber Monday laptop deals, teal and black"
+
+
+def test_two_users_generate_at_once_and_each_sees_only_their_own_image(browser, app_server):
+    pages = []
+    for prompt in ("Red roses bouquet for Mother's day", "Blue ocean cruise holiday offer"):
+        context = browser.new_context(viewport={"width": 1366, "height": 900})
+        user_page = context.new_page()
+        user_page.set_default_timeout(30_000)
+        start_generation(user_page, app_server.url, prompt)
+        pages.append(user_page)
+    finals = []
+    for user_page in pages:
+        user_page.wait_for_selector("img[alt='Final image']")
+        finals.append(user_page.get_attribute("img[alt='Final image']", "src"))
+        steps = [user_page.get_attribute(f"img[alt='Step {n}']", "src") for n in (1, 2, 3)]
+        job_folder = finals[-1].rsplit("/", 1)[0]
+        assert all(src.startswith(job_folder + "/") for src in steps), "steps of another run leaked in"
+    assert finals[0] != finals[1]
+    assert finals[0].rsplit("/", 1)[0] != finals[1].rsplit("/", 1)[0]
+    for user_page in pages:
+        user_page.context.close()
