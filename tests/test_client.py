@@ -32,8 +32,8 @@ from email_image_app.imagegen.client import (
     DEFAULT_TIMEOUT,
     OFFLINE_API_KEY,
     ImageStreamClient,
-    parse_retry_after,
 )
+from email_image_app.imagegen.retries import parse_retry_after
 from email_image_app.imagegen.events import (
     APIConnectionError,
     AuthenticationError,

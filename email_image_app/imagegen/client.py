@@ -7,16 +7,13 @@ SSE decoding into image events lives in `sse.py`. Never imports Reflex.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import inspect
 import json
 import os
-import random
 import time
 import weakref
 from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any, AsyncIterator, Awaitable, Callable, Mapping, Sequence, Union
 
 import httpx
@@ -32,8 +29,10 @@ from .events import (
     StreamTimeoutError,
     error_for_status,
 )
-from .options import MAX_PROMPT_CHARS, MIME_TYPES, ImageOptions, OptionsError, detect_format
+from .options import MAX_PROMPT_CHARS, ImageOptions, OptionsError
+from .retries import backoff, parse_retry_after, retry_delay
 from .sse import ImageEventDecoder, aiter_image_events
+from .uploads import ImageFile, form_fields, image_parts
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 OFFLINE_BASE_URL = "http://localhost:3000/v1"
@@ -45,16 +44,7 @@ OFFLINE_API_KEY = "offline"
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=600.0, write=120.0, pool=10.0)
 DEFAULT_MAX_RETRIES = 2
 
-# Retry policy of openai-python (notes §4.4).
-RETRYABLE_STATUSES = frozenset({408, 409, 429})
-INITIAL_RETRY_DELAY = 0.5
-MAX_RETRY_DELAY = 8.0
-MAX_RETRY_AFTER = 120.0  # a longer Retry-After is not waited for: the error goes to the user
-
 MAX_ERROR_BODY_BYTES = 64 * 1024
-MAX_EDIT_IMAGES = 16
-
-ImageFile = Union[bytes, tuple[str, bytes, str]]
 PartialCallback = Callable[[PartialImage], Union[Awaitable[object], object]]
 CompleteCallback = Callable[[ImageCompleted], Union[Awaitable[object], object]]
 ErrorCallback = Callable[[ImageStreamError], Union[Awaitable[object], object]]
@@ -201,7 +191,7 @@ class ImageStreamClient:
             "partial_images": options.partial_images,
             **options.request_fields(edit=True),
         }
-        content = {"data": _form_fields(fields), "files": _image_parts(images, mask)}
+        content = {"data": form_fields(fields), "files": image_parts(images, mask)}
         async for event in self._stream("/images/edits", content, options.n, started_at):
             yield event
 
@@ -298,7 +288,7 @@ class ImageStreamClient:
                     error = await self._status_error(response)
                 finally:
                     await response.aclose()
-                delay = _retry_delay(response.status_code, response.headers, attempt, error.retry_after)
+                delay = retry_delay(response.status_code, response.headers, attempt, error.retry_after)
             if delay is None or attempt >= self.max_retries:
                 raise error
             attempt += 1
@@ -322,9 +312,9 @@ class ImageStreamClient:
     def _transport_error(self, exc: httpx.HTTPError, attempt: int) -> tuple[ImageStreamError, float | None]:
         """Map a failure before any response; the delay is None when retrying makes no sense."""
         where = f"{self.provider.label} at {self.provider.base_url}"
-        backoff = _backoff(attempt)
+        backoff_delay = backoff(attempt)
         if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
-            return StreamTimeoutError(f"Could not connect to {where} within {_seconds(self.timeout.connect)}."), backoff
+            return StreamTimeoutError(f"Could not connect to {where} within {_seconds(self.timeout.connect)}."), backoff_delay
         if isinstance(exc, httpx.TimeoutException):
             # A read timeout while waiting for headers: the provider may be working; a retry
             # would double the wait and maybe the bill.
@@ -335,7 +325,7 @@ class ImageStreamClient:
             ), None
         retryable = not isinstance(exc, (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.InvalidURL))
         return APIConnectionError(f"Could not connect to {where}: {_describe(exc)}"), (
-            backoff if retryable else None
+            backoff_delay if retryable else None
         )
 
     async def _status_error(self, response: httpx.Response) -> ImageStreamError:
@@ -372,49 +362,6 @@ class ImageStreamClient:
 # ---- helpers ---------------------------------------------------------------------------------
 
 
-def parse_retry_after(headers: Mapping[str, str], now: datetime | None = None) -> float | None:
-    """Seconds to wait from `retry-after-ms`, else `retry-after` (seconds, or an HTTP date)."""
-    milliseconds = headers.get("retry-after-ms")
-    if milliseconds:
-        try:
-            return float(milliseconds) / 1000
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return (when - (now or datetime.now(timezone.utc))).total_seconds()
-
-
-def _retry_delay(status: int, headers: Mapping[str, str], attempt: int, retry_after: float | None) -> float | None:
-    """How long to wait before retrying an HTTP error, or None not to retry."""
-    should_retry = headers.get("x-should-retry", "").lower()
-    if should_retry == "false":
-        return None
-    if retry_after is not None and retry_after > MAX_RETRY_AFTER:
-        return None  # the user should hear about a wait this long rather than sit through it
-    if should_retry != "true" and status not in RETRYABLE_STATUSES and status < 500:
-        return None
-    if retry_after is not None and retry_after > 0:
-        return retry_after
-    return _backoff(attempt)
-
-
-def _backoff(attempt: int) -> float:
-    # 0.5 s, 1 s, 2 s … capped at 8 s, minus up to 25 % jitter so that clients spread out.
-    return min(INITIAL_RETRY_DELAY * 2**attempt, MAX_RETRY_DELAY) * (1 - 0.25 * random.random())
-
-
 def _checked_prompt(prompt: str) -> str:
     if not isinstance(prompt, str) or not prompt.strip():
         raise InvalidRequestError(
@@ -434,70 +381,6 @@ def _checked_options(options: ImageOptions | None, *, edit: bool) -> ImageOption
         return (options or ImageOptions()).normalized().validate(edit=edit)
     except OptionsError as exc:
         raise InvalidRequestError(exc.message, param=exc.field, code="invalid_value") from None
-
-
-def _form_fields(fields: Mapping[str, object]) -> dict[str, str]:
-    # As openai-python encodes forms: booleans as "true"/"false", numbers as decimal strings.
-    def text(value: object) -> str:
-        return ("true" if value else "false") if isinstance(value, bool) else str(value)
-
-    return {name: text(value) for name, value in fields.items() if value is not None}
-
-
-def sniff_image_type(data: bytes) -> str | None:
-    """'image/png' | 'image/jpeg' | 'image/webp' from the magic bytes, or None."""
-    image_format = detect_format(data)
-    return MIME_TYPES[image_format] if image_format else None
-
-
-def _file_part(file: ImageFile, default_stem: str, param: str) -> tuple[str, bytes, str]:
-    """(filename, bytes, content type). Every part needs an image type (notes §6.10)."""
-    if isinstance(file, tuple):
-        filename, data, content_type = file
-        data = bytes(data)
-    else:
-        filename, data, content_type = "", bytes(file), ""
-    if not data:
-        raise InvalidRequestError(f"The {default_stem.replace('-', ' ')} file is empty.", param=param)
-    if not content_type.startswith("image/"):
-        content_type = sniff_image_type(data) or ""
-    if not content_type:
-        raise InvalidRequestError(
-            f"The {default_stem.replace('-', ' ')} is not a PNG, JPEG or WebP image.",
-            param=param,
-            code="unsupported_file_mimetype",
-        )
-    if not filename:
-        extension = {"image/jpeg": "jpg"}.get(content_type, content_type.partition("/")[2] or "png")
-        filename = f"{default_stem}.{extension}"
-    return filename, data, content_type
-
-
-def _image_parts(images: Sequence[ImageFile] | ImageFile, mask: ImageFile | None) -> list[tuple[str, Any]]:
-    files = _as_image_list(images)
-    if not files:
-        raise InvalidRequestError("Add an image to edit.", param="image")
-    if len(files) > MAX_EDIT_IMAGES:
-        raise InvalidRequestError(f"At most {MAX_EDIT_IMAGES} images can be edited at once.", param="image")
-    # One file goes as `image`, several as repeated `image[]` (openai-python's array_format="brackets").
-    if len(files) == 1:
-        parts: list[tuple[str, Any]] = [("image", _file_part(files[0], "image", "image"))]
-    else:
-        parts = [("image[]", _file_part(file, f"image-{i + 1}", "image")) for i, file in enumerate(files)]
-    if mask is not None:
-        filename, data, content_type = _file_part(mask, "mask", "mask")
-        if content_type != "image/png":
-            raise InvalidRequestError("The mask must be a PNG with an alpha channel.", param="mask")
-        parts.append(("mask", (filename, data, content_type)))
-    return parts
-
-
-def _as_image_list(images: Sequence[ImageFile] | ImageFile) -> list[ImageFile]:
-    if isinstance(images, (bytes, bytearray, memoryview)):
-        return [bytes(images)]
-    if isinstance(images, tuple) and len(images) == 3 and isinstance(images[0], str):
-        return [images]  # one (filename, bytes, content type) file
-    return list(images)
 
 
 async def _drive(
