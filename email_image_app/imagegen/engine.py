@@ -112,7 +112,8 @@ _LAYOUT_WORDS = frozenset(
     colour colors colours tone tones palette shade theme themed style styled draft product shot render
     banniere bannieres entete tete visuel fond arriere plan affiche moderne minimaliste elegante beau belle
     couleur couleurs ton tons theme courriel infolettre lettre texte titre produit clair claire fonce foncee
-    logo logotype monogram monogramme icon icone emblem embleme badge""".split()
+    logo logotype monogram monogramme icon icone emblem embleme badge
+    marketing showcase campaign promotional promo campagne vitrine""".split()
 )
 _LOGO_WORDS = frozenset(("logo", "logotype", "monogram", "monogramme", "icon", "icone", "emblem", "embleme", "badge"))
 _BOX_WORDS = frozenset(("gift", "gifts", "box", "boxes", "cadeau", "cadeaux", "coffret", "package", "parcel", "colis"))
