@@ -124,3 +124,20 @@ def test_unusable_paintings_are_refused(url, reason):
 )
 def test_mask_canvas_keeps_the_proportions_at_most_1024(size, canvas):
     assert edit_uploads.mask_canvas_size(*size) == canvas
+
+
+def test_edit_inputs_are_read_back_with_the_painted_mask(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMAIL_IMAGE_DATA_DIR", str(tmp_path))
+    from email_image_app.pages.edit import load_edit_inputs, rejection_messages
+
+    image = edit_uploads.store_image("up6", "original", png(Image.new("RGB", (64, 32))), "a.png")
+    reference = edit_uploads.store_image("up6", "reference", png(Image.new("RGB", (16, 16))), "b.png")
+    painting = Image.new("RGBA", (64, 32), (0, 0, 0, 0))
+    images, mask = load_edit_inputs([image.url, reference.url], "paint", data_url(painting), 64, 32, "job1")
+    assert len(images) == 2 and Image.open(io.BytesIO(mask)).size == (64, 32)
+    assert (tmp_path / "images" / "job1" / "mask.png").exists(), "the painted mask is kept with the job"
+    assert load_edit_inputs([image.url], "none", "", 64, 32, "job2")[1] is None
+
+    refused = [{"name": "logo.gif", "codes": ["file-invalid-type"]}]
+    assert rejection_messages(refused, "en") == ["logo.gif is not a PNG, JPEG or WebP image."]
+    assert rejection_messages(refused, "fr") == ["logo.gif n'est pas une image PNG, JPEG ou WebP."]
