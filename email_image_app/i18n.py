@@ -131,6 +131,34 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The uploaded files could not be read back. Upload the image again.",
         "Les fichiers importés n'ont pas pu être relus. Importez l'image à nouveau.",
     ),
+    # Refused uploads, by UploadError.reason. English shows imaging's own message, which is more
+    # precise (actual sizes); these are its French, and the English fallback for a new reason.
+    "upload_refused_empty": ("{name} is empty.", "{name} est vide."),
+    "upload_refused_too_large": ("{name} is over the {max_mb} MB limit.", "{name} dépasse la limite de {max_mb} Mo."),
+    "upload_refused_not_image": (
+        "{name} is not an image (its content is not PNG, JPEG or WebP).",
+        "{name} n'est pas une image (son contenu n'est ni PNG, ni JPEG, ni WebP).",
+    ),
+    "upload_refused_unsupported_type": (
+        "{name} is an image of another format; upload a PNG, JPEG or WebP image instead.",
+        "{name} est une image d'un autre format ; importez plutôt une image PNG, JPEG ou WebP.",
+    ),
+    "upload_refused_corrupt": (
+        "{name} is damaged or incomplete: it could not be read.",
+        "{name} est endommagé ou incomplet : il n'a pas pu être lu.",
+    ),
+    "upload_refused_too_many_pixels": (
+        "{name} has too many pixels; the limit is {max_mp} megapixels.",
+        "{name} a trop de pixels ; la limite est de {max_mp} mégapixels.",
+    ),
+    "upload_refused_mask_size_mismatch": (
+        "{name} is not the size of the image ({width}x{height}): a mask must be the same size.",
+        "{name} n'a pas la taille de l'image ({width}x{height}) : un masque doit avoir la même taille.",
+    ),
+    "upload_refused_empty_mask": (
+        "Nothing is painted yet: paint over the part of the image to change.",
+        "Rien n'est peint : peignez la partie de l'image à modifier.",
+    ),
     "checking_file": ("Checking {name}…", "Vérification de {name}…"),
     "uploading": ("Uploading… {percent}%", "Envoi… {percent} %"),
     "too_many_references": (

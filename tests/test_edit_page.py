@@ -317,3 +317,5 @@ def test_edit_page_speaks_french(page, app_server):
     page.wait_for_selector("text=Modifier une image")
     assert page.get_attribute("#prompt", "placeholder") == "Décrivez les modifications…"
     assert page.inner_text("#edit-button").strip() == "Modifier l'image"
+    page.set_input_files(IMAGE_ZONE, files=[file_part("notes.png", b"not a picture" * 40)])
+    assert "notes.png n'est pas une image" in upload_error_text(page)

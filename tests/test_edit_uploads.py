@@ -141,3 +141,15 @@ def test_edit_inputs_are_read_back_with_the_painted_mask(tmp_path, monkeypatch):
     refused = [{"name": "logo.gif", "codes": ["file-invalid-type"]}]
     assert rejection_messages(refused, "en") == ["logo.gif is not a PNG, JPEG or WebP image."]
     assert rejection_messages(refused, "fr") == ["logo.gif n'est pas une image PNG, JPEG ou WebP."]
+
+
+def test_refusals_are_told_in_french_with_the_limits():
+    from email_image_app.pages.edit import describe_upload_error
+
+    too_large = UploadError("too_large", "huge.png is 60.0 MB; the limit is 50 MB.", "huge.png")
+    assert describe_upload_error(too_large, "en") == too_large.message
+    assert describe_upload_error(too_large, "fr") == "huge.png dépasse la limite de 50 Mo."
+    mismatch = UploadError("mask_size_mismatch", "…", "mask.png")
+    assert "(1024x768)" in describe_upload_error(mismatch, "fr", 1024, 768)
+    unknown = UploadError("something_new", "Plain English.", "x.png")
+    assert describe_upload_error(unknown, "fr") == "Plain English."

@@ -31,7 +31,7 @@ from email_image_app.components.run_view import (
 )
 from email_image_app.components.upload_zone import section_title, upload_feedback, upload_zone
 from email_image_app.edit_uploads import MAX_REFERENCE_IMAGES, StoredUpload, UploadLimits
-from email_image_app.i18n import LanguageState, tr, translate
+from email_image_app.i18n import STRINGS, LanguageState, tr, translate
 from email_image_app.image_job import JobTarget
 from email_image_app.image_run_state import ImageRunState
 from email_image_app.imagegen.options import (
@@ -113,6 +113,22 @@ def rejection_messages(rejected: list[dict[str, Any]], lang: str) -> list[str]:
             break
         messages.append(translate("not_an_accepted_image", lang, name=name))
     return messages
+
+
+def describe_upload_error(exc: UploadError, lang: str, image_width: int = 0, image_height: int = 0) -> str:
+    """A refused upload in `lang`: imaging's own message in English, a translation otherwise."""
+    key = f"upload_refused_{exc.reason}"
+    if lang == "en" or key not in STRINGS:
+        return exc.message
+    return translate(
+        key,
+        lang,
+        name=exc.filename,
+        max_mb=UPLOAD_LIMITS.max_megabytes,
+        max_mp=f"{UPLOAD_LIMITS.max_pixels / 1e6:g}",
+        width=image_width,
+        height=image_height,
+    )
 
 
 class EditState(ImageRunState, rx.State):
@@ -206,6 +222,9 @@ class EditState(ImageRunState, rx.State):
     async def _lang(self) -> str:
         return (await self.get_state(LanguageState)).lang
 
+    async def _refusal(self, exc: UploadError) -> str:
+        return describe_upload_error(exc, await self._lang(), self.original_width, self.original_height)
+
     def _use_original(self, upload_id: str, stored: StoredUpload) -> None:
         self.upload_id = upload_id
         self.original_url = stored.url
@@ -241,7 +260,7 @@ class EditState(ImageRunState, rx.State):
                 edit_uploads.store_image, upload_id, "original", data, name, limits=UPLOAD_LIMITS
             )
         except UploadError as exc:
-            self.upload_error = exc.message
+            self.upload_error = await self._refusal(exc)
         else:
             self._use_original(upload_id, stored)
         finally:
@@ -278,7 +297,7 @@ class EditState(ImageRunState, rx.State):
                     limits=UPLOAD_LIMITS,
                 )
             except UploadError as exc:
-                problems.append(exc.message)
+                problems.append(await self._refusal(exc))
             else:
                 added.append(ReferenceView(stored.url, stored.display_url, name, stored.label))
         self.references = [*self.references, *added]
@@ -313,7 +332,7 @@ class EditState(ImageRunState, rx.State):
                 limits=UPLOAD_LIMITS,
             )
         except UploadError as exc:
-            self.upload_error = exc.message
+            self.upload_error = await self._refusal(exc)
         else:
             self.mask_url, self.mask_display_url = stored.url, stored.display_url
             self.mask_name, self.mask_label = name, stored.label
@@ -393,7 +412,11 @@ class EditState(ImageRunState, rx.State):
                 logger.exception("edit %s: inputs could not be read", run.job_id)
             async with self:
                 self.status, self.stage, self.running = "failed", "Failed", False
-                self.error = exc.message if isinstance(exc, UploadError) else translate("inputs_unreadable", lang)
+                self.error = (
+                    describe_upload_error(exc, lang, width, height)
+                    if isinstance(exc, UploadError)
+                    else translate("inputs_unreadable", lang)
+                )
             return
         events = get_client().stream_edit(images, run.prompt, options, mask=mask)
         async for browser_event in self._follow_run(
@@ -414,7 +437,7 @@ class EditState(ImageRunState, rx.State):
                 edit_uploads.store_image, upload_id, "original", data, name, limits=UPLOAD_LIMITS
             )
         except UploadError as exc:
-            self.upload_error = exc.message
+            self.upload_error = await self._refusal(exc)
             return
         self._use_original(upload_id, stored)
         return reveal("masked-image")
