@@ -94,10 +94,12 @@
       if (canvas) canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
     },
     // A PNG data URL at the canvas's size, opaque black with the painted pixels transparent
-    // (alpha 0 = change, the image APIs' mask convention); "" when there is no canvas or no paint.
+    // (alpha 0 = change, the image APIs' mask convention); "" when there is no canvas shown or no
+    // paint. At most 1024 px a side, it stays far below the websocket's 1 MB message limit.
     exportMask(canvasId) {
       const canvas = document.getElementById(canvasId);
-      if (!canvas || !canvas.width || !isPainted(canvas)) return "";
+      // A hidden canvas (another mask mode is chosen) is not the mask the marketer means.
+      if (!canvas || !canvas.width || canvas.offsetParent === null || !isPainted(canvas)) return "";
       const mask = document.createElement("canvas");
       mask.width = canvas.width;
       mask.height = canvas.height;
