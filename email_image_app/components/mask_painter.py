@@ -122,7 +122,7 @@ def brush_tools(state: Any) -> rx.Component:
             align="center",
             spacing="2",
         ),
-        gap="4",
+        spacing="4",
         align="center",
         wrap="wrap",
         width="100%",
