@@ -7,6 +7,7 @@ from starlette.staticfiles import StaticFiles
 
 from email_image_app import settings
 from email_image_app.imagegen import server as engine_server
+from email_image_app.pages.edit import edit_page
 from email_image_app.pages.generate import generate_page
 
 backend_routes = Starlette(
@@ -18,6 +19,7 @@ backend_routes = Starlette(
 
 app = rx.App(
     api_transformer=backend_routes,
-    head_components=[rx.script(src="/studio.js")],
+    head_components=[rx.script(src="/studio.js"), rx.script(src="/image_editor.js")],
 )
 app.add_page(generate_page, route="/", title="Email Image Studio")
+app.add_page(edit_page, route="/edit", title="Edit · Email Image Studio")

@@ -62,6 +62,111 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "cancelled": ("Cancelled. The last step is kept.", "Annulé. La dernière étape est conservée."),
     "size_note": ("Provider size", "Taille demandée au fournisseur"),
+    # Editor page (/edit)
+    "edit_title": ("Edit an image", "Modifier une image"),
+    "edit_subtitle": (
+        "Upload a picture, mark what to change, describe the change, and watch it take shape.",
+        "Importez une image, indiquez ce qui doit changer, décrivez la modification et regardez-la prendre forme.",
+    ),
+    "image_to_edit": ("Image to edit", "Image à modifier"),
+    "drop_image": (
+        "Drop the image to edit here, or click to choose it",
+        "Déposez l'image à modifier ici, ou cliquez pour la choisir",
+    ),
+    "accepted_images": ("PNG, JPEG or WebP · up to {max_mb} MB", "PNG, JPEG ou WebP · {max_mb} Mo au plus"),
+    "replace_image": ("Replace image", "Remplacer l'image"),
+    "references": ("Reference images", "Images de référence"),
+    "references_hint": (
+        "Optional: up to {max_refs} pictures (products, logos, styles) for the edit to draw from.",
+        "Facultatif : jusqu'à {max_refs} images (produits, logos, styles) dont la modification s'inspire.",
+    ),
+    "add_references": ("Add reference images", "Ajouter des images de référence"),
+    "remove": ("Remove", "Retirer"),
+    "mask": ("Area to change", "Zone à modifier"),
+    "mask_none": ("Whole image", "Toute l'image"),
+    "mask_paint": ("Paint", "Peindre"),
+    "mask_upload": ("Mask file", "Fichier masque"),
+    "brush_size": ("Brush", "Pinceau"),
+    "erase": ("Eraser", "Gomme"),
+    "clear_mask": ("Clear", "Tout effacer"),
+    "paint_hint": (
+        "Paint over the part of the image to change.",
+        "Peignez sur la partie de l'image à modifier.",
+    ),
+    "mask_guidance": (
+        "Providers treat a mask as guidance: pixels outside it may still change slightly.",
+        "Les fournisseurs prennent le masque comme une indication : les pixels hors de la zone peuvent légèrement changer.",
+    ),
+    "drop_mask": ("Drop a mask PNG here, or click to choose it", "Déposez un masque PNG ici, ou cliquez pour le choisir"),
+    "mask_upload_hint": (
+        "A PNG the size of the image: its transparent pixels (alpha 0) mark the area to change.",
+        "Un PNG de la taille de l'image : ses pixels transparents (alpha 0) marquent la zone à modifier.",
+    ),
+    "edit_prompt": ("Changes", "Modifications"),
+    "edit_prompt_placeholder": ("Describe the changes…", "Décrivez les modifications…"),
+    "input_fidelity": ("Input fidelity", "Fidélité à l'original"),
+    "edit_image": ("Edit Image", "Modifier l'image"),
+    "editing": ("Editing…", "Modification…"),
+    "before": ("Before", "Avant"),
+    "after": ("After", "Après"),
+    "compare_hint": ("Drag across the image to compare before and after.", "Glissez sur l'image pour comparer avant et après."),
+    "edit_again": ("Edit again", "Modifier encore"),
+    "edit_preview_empty": (
+        "The edited image will appear here, sharper at every step.",
+        "L'image modifiée apparaîtra ici, plus nette à chaque étape.",
+    ),
+    # Editor messages built on the server (with {placeholders})
+    "need_image": ("Upload the image to edit first.", "Importez d'abord l'image à modifier."),
+    "need_edit_prompt": ("Describe the changes to make.", "Décrivez les modifications à faire."),
+    "need_painting": (
+        "Paint over the part of the image to change, or choose Whole image.",
+        "Peignez la partie de l'image à modifier, ou choisissez Toute l'image.",
+    ),
+    "need_mask_file": ("Upload a mask PNG, or choose Whole image.", "Importez un masque PNG, ou choisissez Toute l'image."),
+    "mask_needs_image": (
+        "Upload the image to edit first: the mask must be the same size as the image.",
+        "Importez d'abord l'image à modifier : le masque doit avoir la même taille qu'elle.",
+    ),
+    "inputs_unreadable": (
+        "The uploaded files could not be read back. Upload the image again.",
+        "Les fichiers importés n'ont pas pu être relus. Importez l'image à nouveau.",
+    ),
+    # Refused uploads, by UploadError.reason. English shows imaging's own message, which is more
+    # precise (actual sizes); these are its French, and the English fallback for a new reason.
+    "upload_refused_empty": ("{name} is empty.", "{name} est vide."),
+    "upload_refused_too_large": ("{name} is over the {max_mb} MB limit.", "{name} dépasse la limite de {max_mb} Mo."),
+    "upload_refused_not_image": (
+        "{name} is not an image (its content is not PNG, JPEG or WebP).",
+        "{name} n'est pas une image (son contenu n'est ni PNG, ni JPEG, ni WebP).",
+    ),
+    "upload_refused_unsupported_type": (
+        "{name} is an image of another format; upload a PNG, JPEG or WebP image instead.",
+        "{name} est une image d'un autre format ; importez plutôt une image PNG, JPEG ou WebP.",
+    ),
+    "upload_refused_corrupt": (
+        "{name} is damaged or incomplete: it could not be read.",
+        "{name} est endommagé ou incomplet : il n'a pas pu être lu.",
+    ),
+    "upload_refused_too_many_pixels": (
+        "{name} has too many pixels; the limit is {max_mp} megapixels.",
+        "{name} a trop de pixels ; la limite est de {max_mp} mégapixels.",
+    ),
+    "upload_refused_mask_size_mismatch": (
+        "{name} is not the size of the image ({width}x{height}): a mask must be the same size.",
+        "{name} n'a pas la taille de l'image ({width}x{height}) : un masque doit avoir la même taille.",
+    ),
+    "upload_refused_empty_mask": (
+        "Nothing is painted yet: paint over the part of the image to change.",
+        "Rien n'est peint : peignez la partie de l'image à modifier.",
+    ),
+    "checking_file": ("Checking {name}…", "Vérification de {name}…"),
+    "uploading": ("Uploading… {percent}%", "Envoi… {percent} %"),
+    "too_many_references": (
+        "At most {max_refs} reference images: {names} not added.",
+        "{max_refs} images de référence au plus : {names} non ajoutée(s).",
+    ),
+    "not_an_accepted_image": ("{name} is not a PNG, JPEG or WebP image.", "{name} n'est pas une image PNG, JPEG ou WebP."),
+    "one_file_at_a_time": ("Choose one file at a time here.", "Choisissez un seul fichier à la fois ici."),
 }
 
 
@@ -75,7 +180,17 @@ class LanguageState(rx.State):
         self.lang = value if value in LANGUAGES else "en"
 
 
-def tr(key: str) -> rx.Var:
-    """The string `key` in the current language, switched in the browser (no round trip)."""
+def tr(key: str, **values: object) -> rx.Var:
+    """The string `key` in the current language, switched in the browser (no round trip);
+    `values` fill its {placeholders} (constants, known when the page is built)."""
     english, french = STRINGS[key]
+    if values:
+        english, french = english.format(**values), french.format(**values)
     return rx.cond(LanguageState.lang == "fr", french, english)
+
+
+def translate(key: str, lang: str, **values: object) -> str:
+    """The string `key` in `lang` ('en' or 'fr'), for text the server builds; `values` fill its
+    {placeholders}."""
+    english, french = STRINGS[key]
+    return (french if lang == "fr" else english).format(**values)

@@ -20,19 +20,21 @@ import reflex as rx
 from email_image_app import runs
 from email_image_app.error_messages import describe_error
 from email_image_app.i18n import LanguageState
-from email_image_app.image_job import FinalSaved, JobInfo, JobTarget, StepSaved, store_stream
+from email_image_app.image_job import FinalSaved, JobInfo, JobTarget, StepSaved, filename_stem, store_stream
 from email_image_app.imagegen.events import ImageStreamError, StreamEvent
 from email_image_app.imagegen.options import (
     DEFAULT_MODEL,
     EMAIL_SIZES,
+    MAX_PROMPT_CHARS,
     MODELS,
     ImageOptions,
     OptionsError,
     parse_size,
 )
 from email_image_app.imagegen.pricing import cost_usd
-from email_image_app.imagegen.sizing import plan_size
+from email_image_app.imagegen.sizing import SizePlan, plan_size
 from email_image_app.provider import current_provider
+from email_image_app.store import new_job_id
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +52,16 @@ class StepView:
     elapsed_label: str
 
 
+@dataclass(frozen=True)
+class RunStart:
+    """A run just begun: its job id, the prompt as sent, the target named after it, its record."""
+
+    job_id: str
+    prompt: str
+    target: JobTarget
+    info: JobInfo
+
+
 def _format_bytes(size: int) -> str:
     return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
 
@@ -64,6 +76,8 @@ def progress_for(received: int, total: int) -> float:
 
 
 class ImageRunState(rx.State, mixin=True):
+    prompt: str = ""
+
     # Options (prompt-independent).
     model: str = DEFAULT_MODEL
     size: str = "1200x600"
@@ -98,7 +112,11 @@ class ImageRunState(rx.State, mixin=True):
     job_id: str = ""
     _run_key: str = ""
 
-    # ----- option setters (explicit: Reflex 0.10 has no automatic setters) -----
+    # ----- setters (explicit: Reflex 0.10 has no automatic setters) -----
+
+    @rx.event
+    def set_prompt(self, value: str) -> None:
+        self.prompt = value[:MAX_PROMPT_CHARS]
 
     @rx.event
     def set_model(self, value: str) -> None:
@@ -176,7 +194,11 @@ class ImageRunState(rx.State, mixin=True):
     def _image_options(self) -> tuple[ImageOptions, JobTarget]:
         """Options to send and what to make of the result; raises OptionsError naming the field."""
         width, height = parse_size(self.size)
-        plan = plan_size(self.model, width, height)
+        return self._options_for(plan_size(self.model, width, height))
+
+    def _options_for(self, plan: SizePlan) -> tuple[ImageOptions, JobTarget]:
+        """The form's options for a planned size: what to ask for and what to make of the result."""
+        width, height = plan.target_width, plan.target_height
         background = "opaque" if self.background == "white" else self.background
         options = ImageOptions(
             model=self.model,
@@ -196,11 +218,45 @@ class ImageRunState(rx.State, mixin=True):
         )
         return options, target
 
+    def _start_run(
+        self, prompt: str, options: ImageOptions, target: JobTarget, *, kind: str, **details: object
+    ) -> RunStart:
+        """Begin a run with validated options (call it holding the state lock). `details` are added
+        to the job record's options (e.g. how many input images an edit has)."""
+        if self.background == "white":
+            prompt += ", on a plain white background"
+        job_id = new_job_id()
+        self._reset_run(job_id)
+        self.notices = list(options.notices)
+        info = JobInfo(
+            kind=kind,
+            prompt=prompt,
+            model=options.model,
+            provider=current_provider().label,
+            options={
+                **options.request_fields(edit=kind == "edit"),
+                "partial_images": options.partial_images,
+                "target_size": f"{target.width}x{target.height}",
+                **details,
+            },
+        )
+        return RunStart(job_id, prompt, target.with_stem(filename_stem(prompt)), info)
+
     def _reset_run(self, job_id: str) -> None:
+        self._clear_run()
         self.running = True
         self.status = "running"
         self.progress = int(progress_for(0, self.partial_images + 1))
         self.stage = "Request sent"
+        self.job_id = job_id
+        self._run_key = f"{self.router.session.client_token}:{job_id}"
+
+    def _clear_run(self) -> None:
+        """Forget the last run (its files stay on disk): the page is back to "nothing run yet"."""
+        self.running = False
+        self.status = ""
+        self.progress = 0
+        self.stage = ""
         self.elapsed_s = 0
         self.received_partials = 0
         self.steps = []
@@ -212,8 +268,8 @@ class ImageRunState(rx.State, mixin=True):
         self.usage_input = self.usage_output = self.usage_total = 0
         self.duration_label = ""
         self.cost_label = ""
-        self.job_id = job_id
-        self._run_key = f"{self.router.session.client_token}:{job_id}"
+        self.notices = []
+        self.job_id = ""
 
     def _expected_seconds_per_event(self) -> float:
         if current_provider().is_offline:

@@ -367,9 +367,7 @@ def _decode_upload(
         raise UploadError("empty", f"{filename} is empty.", filename)
     # Byte size first: it costs nothing and bounds everything that follows.
     if len(data) > max_bytes:
-        raise UploadError(
-            "too_large", f"{filename} is {_human_bytes(len(data))}; the limit is {_limit_text(max_bytes)}.", filename
-        )
+        raise too_large_error(filename, len(data), max_bytes)
     image_format = _require_allowed_format(data, filename, allowed)
     img = _open_header(data, filename, image_format)
     width, height = img.size
@@ -387,6 +385,14 @@ def _decode_upload(
         return ValidatedImage(data, image_format, width, height, MIME_TYPES[image_format]), img
     normalised = encode(upright, image_format, quality=_REENCODE_QUALITY)
     return ValidatedImage(normalised, image_format, upright.width, upright.height, MIME_TYPES[image_format]), upright
+
+
+def too_large_error(filename: str, size_bytes: int, max_bytes: int = DEFAULT_UPLOAD_MAX_BYTES) -> UploadError:
+    """The refusal of a file over the byte limit; public so a caller that knows the size from the
+    upload's headers can refuse it without reading the file."""
+    return UploadError(
+        "too_large", f"{filename} is {_human_bytes(size_bytes)}; the limit is {_limit_text(max_bytes)}.", filename
+    )
 
 
 def _require_allowed_format(data: bytes, filename: str, allowed: tuple[str, ...]) -> str:

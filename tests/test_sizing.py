@@ -15,7 +15,7 @@ from email_image_app.imagegen.options import (
     OptionsError,
     parse_size,
 )
-from email_image_app.imagegen.sizing import plan_size, plan_size_for
+from email_image_app.imagegen.sizing import plan_edit_size, plan_size, plan_size_for
 
 FIXED_MODELS = [name for name, model in MODELS.items() if not model.free_size]
 
@@ -135,3 +135,17 @@ def test_plan_size_for_uses_the_options_model_after_mapping_legacy_names() -> No
 
     assert plan.model == "gpt-image-1.5"
     assert plan.request_size == "1536x1024"
+
+
+@pytest.mark.parametrize(
+    ("model", "image", "request_size", "target"),
+    [
+        ("gpt-image-1.5", (1024, 1024), "1024x1024", (1024, 1024)),  # exact: masks keep pixels
+        ("gpt-image-1.5", (4000, 3000), "1536x1024", (1365, 1024)),  # never blown up past the request
+        ("gpt-image-1.5", (400, 300), "1536x1024", (400, 300)),
+        ("gpt-image-2", (1200, 800), "1200x800", (1200, 800)),
+    ],
+)
+def test_edit_size_keeps_the_image_size_when_it_can(model, image, request_size, target):
+    plan = plan_edit_size(model, *image)
+    assert (plan.request_size, (plan.target_width, plan.target_height)) == (request_size, target)

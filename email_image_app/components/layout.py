@@ -72,3 +72,17 @@ def page_shell(title_key: str, subtitle_key: str, *children: rx.Component) -> rx
         min_height="100vh",
         background_color=rx.color("gray", 2),
     )
+
+
+def form_and_result(form: rx.Component, result: rx.Component, *, align_items: str = "stretch") -> rx.Component:
+    """The pages' two panes: what you give on the left (5/12), what you get on the right (7/12);
+    stacked on a phone."""
+    return rx.grid(
+        form,
+        result,
+        columns=rx.breakpoints(initial="1", md="2"),
+        spacing="5",
+        width="100%",
+        align_items=align_items,
+        style={"grid_template_columns": rx.breakpoints(initial="1fr", md="minmax(0, 5fr) minmax(0, 7fr)")},
+    )

@@ -3,7 +3,7 @@ bound to any state that mixes in `ImageRunState`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import reflex as rx
 
@@ -31,7 +31,38 @@ def labelled_select(label_key: str, control_id: str, choices: Any, value: Any, o
     )
 
 
-def options_form(state: Any, *, show_partials: bool = True) -> rx.Component:
+def prompt_field(state: Any, *, label_key: str, placeholder_key: str, rows: int = 5, **label_props: Any) -> rx.Component:
+    """The prompt's labelled text area (`#prompt`), bound to `state.prompt` / `state.set_prompt`."""
+    return rx.vstack(
+        rx.text(tr(label_key), as_="label", size="2", html_for="prompt", **{"weight": "medium", **label_props}),
+        rx.text_area(
+            id="prompt",
+            value=state.prompt,
+            on_change=state.set_prompt,
+            placeholder=tr(placeholder_key),
+            rows=str(rows),
+            size="3",
+            width="100%",
+            disabled=state.running,
+            aria_label="Prompt",
+        ),
+        width="100%",
+        spacing="2",
+    )
+
+
+def options_form(
+    state: Any,
+    *,
+    show_partials: bool = True,
+    size_choices: Any = None,
+    size_note: Any = None,
+    extra_controls: Sequence[rx.Component] = (),
+) -> rx.Component:
+    """`size_choices` / `size_note` replace the state's own (the editor adds "same as the original");
+    `extra_controls` go at the end of the grid (the editor's input fidelity)."""
+    size_choices = state.size_choices if size_choices is None else size_choices
+    size_note = state.size_plan_note if size_note is None else size_note
     models = [[name, caps.label] for name, caps in MODELS.items()]
     quality = [[q, q.capitalize()] for q in QUALITIES]
     formats = [[f, f.upper()] for f in OUTPUT_FORMATS]
@@ -40,7 +71,7 @@ def options_form(state: Any, *, show_partials: bool = True) -> rx.Component:
     return rx.vstack(
         rx.grid(
             labelled_select("model", "option-model", models, state.model, state.set_model, disabled=state.running),
-            labelled_select("size", "option-size", state.size_choices, state.size, state.set_size, disabled=state.running),
+            labelled_select("size", "option-size", size_choices, state.size, state.set_size, disabled=state.running),
             labelled_select("quality", "option-quality", quality, state.quality, state.set_quality, disabled=state.running),
             rx.vstack(
                 rx.text(tr("background"), as_="label", size="2", weight="medium", html_for="option-background"),
@@ -69,6 +100,7 @@ def options_form(state: Any, *, show_partials: bool = True) -> rx.Component:
                 if show_partials
                 else []
             ),
+            *extra_controls,
             columns=rx.breakpoints(initial="2", sm="3"),
             spacing="3",
             width="100%",
@@ -95,8 +127,8 @@ def options_form(state: Any, *, show_partials: bool = True) -> rx.Component:
             rx.callout(tr("transparent_needs"), icon="triangle-alert", color_scheme="orange", size="1", width="100%"),
         ),
         rx.cond(
-            state.size_plan_note != "",
-            rx.text(state.size_plan_note, size="1", color_scheme="gray"),
+            size_note != "",
+            rx.text(size_note, size="1", color_scheme="gray", id="size-note"),
         ),
         spacing="3",
         width="100%",

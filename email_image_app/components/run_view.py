@@ -50,16 +50,25 @@ def _step_thumb(step: Any, alt_prefix: str, on_pick: Any) -> rx.Component:
     )
 
 
-def steps_strip(state: Any, *, alt_prefix: str = "Step", final_label: str = "Final") -> rx.Component:
+def steps_strip(
+    state: Any, *, alt_prefix: str = "Step", final_label: str = "Final", final_detail: Any = None
+) -> rx.Component:
+    """Thumbnails of the steps as they arrive (index and arrival time under each), then the final
+    one; `final_detail` is shown beside it (the editor shows "Tokens: N")."""
     return rx.cond(
         state.steps.length() > 0,
         rx.hstack(
             rx.foreach(state.steps, lambda step: _step_thumb(step, alt_prefix, state.show_preview)),
             rx.cond(
                 state.final_url != "",
-                rx.button(
-                    rx.icon("check", size=14), final_label,
-                    on_click=state.show_preview(state.final_url), variant="soft", size="1",
+                rx.hstack(
+                    rx.button(
+                        rx.icon("check", size=14), final_label,
+                        on_click=state.show_preview(state.final_url), variant="soft", size="1",
+                    ),
+                    *([] if final_detail is None else [rx.text(final_detail, size="1", color_scheme="gray", id="final-detail")]),
+                    spacing="2",
+                    align="center",
                 ),
             ),
             spacing="3",
@@ -70,14 +79,14 @@ def steps_strip(state: Any, *, alt_prefix: str = "Step", final_label: str = "Fin
     )
 
 
-def preview(state: Any, *, final_alt: str = "Final image") -> rx.Component:
+def preview(state: Any, *, final_alt: str = "Final image", empty_key: str = "preview_empty") -> rx.Component:
     frame = dict(
         width="100%",
         max_height="520px",
         object_fit="contain",
         border_radius="8px",
     )
-    return rx.box(
+    return image_frame(
         rx.cond(
             (state.final_url != "") & (state.preview_url == state.final_url),
             rx.image(src=state.final_url, alt=final_alt, id="final-image", **frame),
@@ -87,7 +96,7 @@ def preview(state: Any, *, final_alt: str = "Final image") -> rx.Component:
                 rx.center(
                     rx.vstack(
                         rx.icon("image", size=40, color=rx.color("gray", 8)),
-                        rx.text(tr("preview_empty"), color_scheme="gray", size="2", text_align="center"),
+                        rx.text(tr(empty_key), color_scheme="gray", size="2", text_align="center"),
                         align="center",
                     ),
                     min_height="260px",
@@ -95,18 +104,24 @@ def preview(state: Any, *, final_alt: str = "Final image") -> rx.Component:
                 ),
             ),
         ),
-        width="100%",
-        padding="10px",
-        border_radius="12px",
-        # A checkerboard shows transparent areas as transparent, not as white.
-        background=(
-            "repeating-conic-gradient(#eef0f3 0% 25%, #ffffff 0% 50%) 50% / 20px 20px"
-        ),
-        border=f"1px solid {rx.color('gray', 5)}",
     )
 
 
-def image_actions(state: Any) -> rx.Component:
+def image_frame(*children: rx.Component, **props: Any) -> rx.Component:
+    """The frame images are shown in. A checkerboard shows transparent areas as transparent, not as white."""
+    return rx.box(
+        *children,
+        width="100%",
+        padding="10px",
+        border_radius="12px",
+        background="repeating-conic-gradient(#eef0f3 0% 25%, #ffffff 0% 50%) 50% / 20px 20px",
+        border=f"1px solid {rx.color('gray', 5)}",
+        **props,
+    )
+
+
+def image_actions(state: Any, *extra_actions: rx.Component) -> rx.Component:
+    """Download and Copy Base64 of the final image; `extra_actions` follow them (e.g. "Edit again")."""
     return rx.cond(
         state.final_url != "",
         rx.hstack(
@@ -128,6 +143,7 @@ def image_actions(state: Any) -> rx.Component:
                 variant="soft",
                 id="copy-base64-button",
             ),
+            *extra_actions,
             rx.text(state.final_info, size="2", color_scheme="gray", id="final-info"),
             spacing="3",
             align="center",
@@ -164,3 +180,53 @@ def error_callout(state: Any) -> rx.Component:
         state.error != "",
         rx.callout(state.error, icon="circle-alert", color_scheme="red", width="100%", id="run-error", role="alert"),
     )
+
+
+def run_controls(
+    state: Any, *, label_key: str, running_key: str, icon: str, on_click: Any, disabled: Any, button_id: str
+) -> rx.Component:
+    """The page's run button ("Generate", "Edit Image"), reading "<running_key> N%" during a run,
+    with Cancel beside it while the run goes."""
+    return rx.hstack(
+        rx.button(
+            rx.cond(
+                state.running,
+                rx.fragment(rx.spinner(size="2"), tr(running_key), " ", state.progress, "%"),
+                rx.fragment(rx.icon(icon, size=16), tr(label_key)),
+            ),
+            on_click=on_click,
+            disabled=disabled,
+            size="3",
+            id=button_id,
+            flex_grow="1",
+        ),
+        rx.cond(
+            state.running,
+            rx.button(
+                rx.icon("square", size=14), tr("cancel"),
+                on_click=state.cancel, color_scheme="gray", variant="soft", size="3", id="cancel-button",
+            ),
+        ),
+        width="100%",
+    )
+
+
+def run_messages(state: Any) -> rx.Component:
+    """Under the run button: the request's notices, the error, and "Cancelled"."""
+    return rx.fragment(
+        rx.foreach(state.notices, lambda note: rx.callout(note, icon="info", size="1", width="100%")),
+        error_callout(state),
+        rx.cond(state.status == "cancelled", rx.text(tr("cancelled"), size="2", color_scheme="gray")),
+    )
+
+
+def offline_note() -> rx.Component:
+    return rx.cond(
+        ProviderState.provider_is_offline,
+        rx.text(tr("offline_note"), size="1", color_scheme="gray"),
+    )
+
+
+def overlay_style(**extra: Any) -> dict[str, Any]:
+    """Style of an element laid over the whole of its (positioned) parent, e.g. over an image."""
+    return {"position": "absolute", "top": "0", "left": "0", "width": "100%", "height": "100%", **extra}

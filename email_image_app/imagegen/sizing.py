@@ -68,6 +68,28 @@ def plan_size(model: str, width: int, height: int) -> SizePlan:
     return SizePlan(model, width, height, request_width, request_height, explanation)
 
 
+def plan_edit_size(model: str, width: int, height: int) -> SizePlan:
+    """Plan an edit that keeps the input image's size (`size: auto` on the editor page).
+
+    When `model` can make width x height itself, that is the request: the provider then works at
+    the image's own size and a mask keeps the unmasked pixels exactly. Otherwise the result keeps
+    the image's aspect ratio, at the largest size the planned request covers without upscaling
+    (a 4000x3000 photo on a 1536x1024 model comes back 1365x1024, not blown up to 4000x3000).
+    """
+    plan = plan_size(model, width, height)
+    if not plan.needs_fit:
+        return plan
+    scale = min(1.0, plan.request_width / width, plan.request_height / height)
+    if scale == 1.0:
+        return plan
+    target_width, target_height = max(1, math.floor(width * scale)), max(1, math.floor(height * scale))
+    explanation = (
+        f"{model} cannot edit at {width}x{height}; asking for {plan.request_size} and cropping/resizing "
+        f"to {target_width}x{target_height} (the image's proportions, without upscaling)."
+    )
+    return SizePlan(model, target_width, target_height, plan.request_width, plan.request_height, explanation)
+
+
 def plan_size_for(options: ImageOptions, width: int, height: int) -> SizePlan:
     """`plan_size` for the model of `options` (legacy model names mapped as the options would be)."""
     return plan_size(options.normalized().model, width, height)

@@ -4,32 +4,26 @@ from __future__ import annotations
 
 import reflex as rx
 
-from email_image_app.components.layout import page_shell
-from email_image_app.components.options_form import options_form
+from email_image_app.components.layout import form_and_result, page_shell
+from email_image_app.components.options_form import options_form, prompt_field
 from email_image_app.components.run_view import (
-    error_callout,
     image_actions,
+    offline_note,
     preview,
     progress_panel,
+    run_controls,
+    run_messages,
     steps_strip,
     usage_panel,
 )
 from email_image_app.i18n import LanguageState, tr
-from email_image_app.image_job import JobInfo, filename_stem
 from email_image_app.image_run_state import ImageRunState, format_usd
-from email_image_app.imagegen.options import MAX_PROMPT_CHARS, OptionsError
+from email_image_app.imagegen.options import OptionsError
 from email_image_app.imagegen.pricing import estimate_cost_usd
-from email_image_app.provider import ProviderState, current_provider, get_client
-from email_image_app.store import new_job_id
+from email_image_app.provider import ProviderState, get_client
 
 
 class GenerateState(ImageRunState, rx.State):
-    prompt: str = ""
-
-    @rx.event
-    def set_prompt(self, value: str) -> None:
-        self.prompt = value[:MAX_PROMPT_CHARS]
-
     @rx.var
     def estimate_label(self) -> str:
         try:
@@ -59,21 +53,9 @@ class GenerateState(ImageRunState, rx.State):
             except OptionsError as exc:
                 self.error = exc.message
                 return
-            if self.background == "white":
-                prompt += ", on a plain white background"
-            job_id = new_job_id()
-            self._reset_run(job_id)
-            self.notices = list(options.notices)
-            target = target.with_stem(filename_stem(prompt))
-            info = JobInfo(
-                kind="generation",
-                prompt=prompt,
-                model=options.model,
-                provider=current_provider().label,
-                options={**options.request_fields(), "partial_images": options.partial_images, "target_size": self.size},
-            )
-        events = get_client().stream_generate(prompt, options)
-        async for browser_event in self._follow_run(events, job_id, target, model=options.model, info=info):
+            run = self._start_run(prompt, options, target, kind="generation")
+        events = get_client().stream_generate(run.prompt, options)
+        async for browser_event in self._follow_run(events, run.job_id, run.target, model=options.model, info=run.info):
             yield browser_event
 
 
@@ -81,48 +63,22 @@ def _prompt_card() -> rx.Component:
     state = GenerateState
     return rx.card(
         rx.vstack(
-            rx.text(tr("prompt"), as_="label", size="2", weight="medium", html_for="prompt"),
-            rx.text_area(
-                id="prompt",
-                value=state.prompt,
-                on_change=state.set_prompt,
-                placeholder=tr("prompt_placeholder"),
-                rows="5",
-                size="3",
-                width="100%",
-                disabled=state.running,
-                aria_label="Prompt",
-            ),
+            prompt_field(state, label_key="prompt", placeholder_key="prompt_placeholder"),
             options_form(state),
             rx.cond(
                 ~ProviderState.provider_is_offline & (state.estimate_label != ""),
                 rx.text(tr("estimate"), ": ", state.estimate_label, size="1", color_scheme="gray"),
             ),
-            rx.hstack(
-                rx.button(
-                    rx.cond(
-                        state.running,
-                        rx.fragment(rx.spinner(size="2"), tr("generating"), " ", state.progress, "%"),
-                        rx.fragment(rx.icon("sparkles", size=16), tr("generate")),
-                    ),
-                    on_click=state.generate,
-                    disabled=state.running | (state.prompt.strip() == ""),
-                    size="3",
-                    id="generate-button",
-                    flex_grow="1",
-                ),
-                rx.cond(
-                    state.running,
-                    rx.button(
-                        rx.icon("square", size=14), tr("cancel"),
-                        on_click=state.cancel, color_scheme="gray", variant="soft", size="3", id="cancel-button",
-                    ),
-                ),
-                width="100%",
+            run_controls(
+                state,
+                label_key="generate",
+                running_key="generating",
+                icon="sparkles",
+                on_click=state.generate,
+                disabled=state.running | (state.prompt.strip() == ""),
+                button_id="generate-button",
             ),
-            rx.foreach(state.notices, lambda note: rx.callout(note, icon="info", size="1", width="100%")),
-            error_callout(state),
-            rx.cond(state.status == "cancelled", rx.text(tr("cancelled"), size="2", color_scheme="gray")),
+            run_messages(state),
             spacing="4",
             width="100%",
         ),
@@ -140,10 +96,7 @@ def _result_card() -> rx.Component:
             steps_strip(state, alt_prefix="Step", final_label="Final"),
             image_actions(state),
             usage_panel(state),
-            rx.cond(
-                ProviderState.provider_is_offline,
-                rx.text(tr("offline_note"), size="1", color_scheme="gray"),
-            ),
+            offline_note(),
             spacing="4",
             width="100%",
         ),
@@ -156,12 +109,5 @@ def generate_page() -> rx.Component:
     return page_shell(
         "generate_title",
         "generate_subtitle",
-        rx.grid(
-            _prompt_card(),
-            _result_card(),
-            columns=rx.breakpoints(initial="1", md="2"),
-            spacing="5",
-            width="100%",
-            style={"grid_template_columns": rx.breakpoints(initial="1fr", md="minmax(0, 5fr) minmax(0, 7fr)")},
-        ),
+        form_and_result(_prompt_card(), _result_card()),
     )
