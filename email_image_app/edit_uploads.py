@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from PIL import Image
 
 from email_image_app import imaging
-from email_image_app.imagegen.client import MAX_EDIT_IMAGES
+from email_image_app.imagegen.uploads import MAX_EDIT_IMAGES
 from email_image_app.imaging import DEFAULT_UPLOAD_MAX_BYTES, DEFAULT_UPLOAD_MAX_PIXELS, UploadError
 from email_image_app.store import ImageStore, image_store
 
