@@ -14,6 +14,7 @@ from email_image_app.components.run_view import (
     steps_strip,
     usage_panel,
 )
+from email_image_app.components.stored_offer import stored_offer_callout
 from email_image_app.i18n import LanguageState, tr
 from email_image_app.image_job import JobInfo, filename_stem
 from email_image_app.image_run_state import ImageRunState, format_usd
@@ -21,14 +22,26 @@ from email_image_app.imagegen.options import MAX_PROMPT_CHARS, OptionsError
 from email_image_app.imagegen.pricing import estimate_cost_usd
 from email_image_app.provider import ProviderState, current_provider, get_client
 from email_image_app.store import new_job_id
+from email_image_app.stored_runs import WHITE_BACKGROUND_PROMPT_SUFFIX, FormSettings, StoredRunState
 
 
-class GenerateState(ImageRunState, rx.State):
+class GenerateState(ImageRunState, StoredRunState, rx.State):
     prompt: str = ""
 
     @rx.event
     def set_prompt(self, value: str) -> None:
         self.prompt = value[:MAX_PROMPT_CHARS]
+        self._clear_stored_offer()
+
+    def _use_settings(self, settings: FormSettings) -> None:
+        """Prompt and options of a past job, ready to run again ("Use these settings")."""
+        self.prompt = settings.prompt[:MAX_PROMPT_CHARS]
+        self._apply_form_settings(settings)
+
+    @rx.event
+    def generate_anyway(self):
+        self._generate_anyway()
+        return GenerateState.generate
 
     @rx.var
     def estimate_label(self) -> str:
@@ -60,18 +73,26 @@ class GenerateState(ImageRunState, rx.State):
                 self.error = exc.message
                 return
             if self.background == "white":
-                prompt += ", on a plain white background"
-            job_id = new_job_id()
-            self._reset_run(job_id)
-            self.notices = list(options.notices)
-            target = target.with_stem(filename_stem(prompt))
+                prompt += WHITE_BACKGROUND_PROMPT_SUFFIX
             info = JobInfo(
                 kind="generation",
                 prompt=prompt,
                 model=options.model,
                 provider=current_provider().label,
-                options={**options.request_fields(), "partial_images": options.partial_images, "target_size": self.size},
+                options={
+                    **options.request_fields(),
+                    "partial_images": options.partial_images,
+                    "target_size": self.size,
+                    "background_choice": self.background,  # "white" is sent as opaque + prompt words
+                },
             )
+            if await self._offer_stored_result(info, lang):
+                return  # exactly this was made before: the marketer chooses (show it / generate anyway)
+            self._clear_stored_offer()
+            job_id = new_job_id()
+            self._reset_run(job_id)
+            self.notices = list(options.notices)
+            target = target.with_stem(filename_stem(prompt))
         events = get_client().stream_generate(prompt, options)
         async for browser_event in self._follow_run(events, job_id, target, model=options.model, info=info):
             yield browser_event
@@ -120,6 +141,7 @@ def _prompt_card() -> rx.Component:
                 ),
                 width="100%",
             ),
+            stored_offer_callout(state),
             rx.foreach(state.notices, lambda note: rx.callout(note, icon="info", size="1", width="100%")),
             error_callout(state),
             rx.cond(state.status == "cancelled", rx.text(tr("cancelled"), size="2", color_scheme="gray")),
