@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import io
 import sqlite3
@@ -61,6 +62,13 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ImageStore:
     images = ImageStore(tmp_path / "images")
     monkeypatch.setattr(stored_runs, "image_store", images)  # where the cache looks for files
     return images
+
+
+def run(coroutine: Any) -> Any:
+    """`asyncio.run` in a thread of its own: the session's sync Playwright may hold a running
+    event loop in this one."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def job_info(prompt: str = "Summer sale on red sneakers", **options: Any) -> JobInfo:
@@ -156,7 +164,7 @@ def test_two_processes_starting_at_once_migrate_one_after_the_other(tmp_path: Pa
 
 def test_a_completed_job_is_recorded_with_its_steps_final_usage_and_cost(engine_url, job_history, store):
     info = job_info()
-    items = asyncio.run(run_job(engine_url, "job-completed", info, store))
+    items = run(run_job(engine_url, "job-completed", info, store))
     assert [type(item) for item in items] == [StepSaved, StepSaved, StepSaved, FinalSaved]
 
     detail = job_history.detail("job-completed")
@@ -197,14 +205,14 @@ def test_the_row_exists_while_running_and_each_partial_is_recorded_as_it_lands(e
                 detail = job_history.detail("job-live")
                 seen.append((detail.job.status, len(detail.partials), detail.job.partial_count))
 
-    asyncio.run(follow())
+    run(follow())
     assert seen == [("running", 1, 1), ("running", 2, 2), ("running", 3, 3)]
 
 
 def test_a_cut_stream_is_failed_with_its_message_and_keeps_the_partials(engine_url, job_history, store):
     info = job_info("Spring flowers banner [[engine:cut]]")
     with pytest.raises(IncompleteStreamError):
-        asyncio.run(run_job(engine_url, "job-cut", info, store))
+        run(run_job(engine_url, "job-cut", info, store))
     detail = job_history.detail("job-cut")
     assert detail.job.status == "failed"
     assert "cut before the final image" in detail.job.error and "2 step(s) received are kept" in detail.job.error
@@ -216,7 +224,7 @@ def test_a_cut_stream_is_failed_with_its_message_and_keeps_the_partials(engine_u
 def test_a_refused_request_is_failed_without_images(engine_url, job_history, store):
     info = job_info("Spring flowers banner [[engine:401]]")
     with pytest.raises(AuthenticationError):
-        asyncio.run(run_job(engine_url, "job-401", info, store))
+        run(run_job(engine_url, "job-401", info, store))
     detail = job_history.detail("job-401")
     assert detail.job.status == "failed" and "API key was rejected" in detail.job.error
     assert detail.partials == [] and detail.job.cover_url is None
@@ -232,7 +240,7 @@ def test_cancel_through_runs_marks_the_job_cancelled_and_keeps_what_came(slow_en
                 if isinstance(item, StepSaved):
                     runs.cancel("test:job-cancel")
 
-    asyncio.run(cancel_after_first_step())
+    run(cancel_after_first_step())
     detail = job_history.detail("job-cancel")
     assert detail.job.status == "cancelled" and detail.job.error is None
     assert [image.index for image in detail.partials] == [0]
@@ -248,13 +256,13 @@ def test_a_consumer_that_stops_listening_cancels_the_job(slow_engine_url, job_hi
             async for _ in stream:
                 break
 
-    asyncio.run(stop_after_first_step())
+    run(stop_after_first_step())
     assert job_history.detail("job-closed").job.status == "cancelled"
 
 
 def test_without_job_info_nothing_is_recorded(engine_url, job_history, store):
     info = job_info("Unrecorded draft")
-    items = asyncio.run(
+    items = run(
         _collect(store_stream(events_of(engine_url, info), "job-unrecorded", TARGET, store=store))
     )
     assert isinstance(items[-1], FinalSaved)
@@ -269,7 +277,7 @@ async def _collect(stream: AsyncIterator[Any]) -> list[Any]:
 def test_a_broken_database_never_stops_the_image(engine_url, tmp_path, monkeypatch, store):
     (tmp_path / "not-a-db").mkdir()
     monkeypatch.setattr(history, "_default", JobHistory(f"sqlite:///{tmp_path / 'not-a-db'}"))  # a folder
-    items = asyncio.run(run_job(engine_url, "job-no-db", job_info("Broken database"), store))
+    items = run(run_job(engine_url, "job-no-db", job_info("Broken database"), store))
     assert isinstance(items[-1], FinalSaved) and store.path_for_url(items[-1].url).exists()
 
 
@@ -277,8 +285,8 @@ def test_a_retried_job_id_starts_over(engine_url, job_history, store):
     """A campaign tile retried after a 429 streams again under the same job id."""
     info = job_info("Retried tile [[engine:cut]]")
     with pytest.raises(IncompleteStreamError):
-        asyncio.run(run_job(engine_url, "job-retried", info, store))
-    asyncio.run(run_job(engine_url, "job-retried", job_info("Retried tile"), store))
+        run(run_job(engine_url, "job-retried", info, store))
+    run(run_job(engine_url, "job-retried", job_info("Retried tile"), store))
     detail = job_history.detail("job-retried")
     assert detail.job.status == "completed" and detail.job.error is None
     assert [image.index for image in detail.partials] == [0, 1, 2] and detail.final is not None
@@ -306,7 +314,7 @@ def test_mark_interrupted_ends_only_running_jobs(job_history):
 def test_the_cache_finds_only_a_completed_identical_request(engine_url, job_history, store):
     info = job_info("Cache me once")
     assert stored_runs.stored_result(info) is None
-    asyncio.run(run_job(engine_url, "job-first", info, store))
+    run(run_job(engine_url, "job-first", info, store))
 
     found = stored_runs.stored_result(info)
     assert found is not None and found.job.id == "job-first" and found.final is not None
@@ -318,7 +326,7 @@ def test_the_cache_finds_only_a_completed_identical_request(engine_url, job_hist
     assert stored_runs.stored_result(as_edit) is None
 
     # A newer identical job is the one offered; a failed or running identical one never is.
-    asyncio.run(run_job(engine_url, "job-second", info, store))
+    run(run_job(engine_url, "job-second", info, store))
     job_history.start("job-failed", info, 1200, 600)
     job_history.finish("job-failed", "failed", error="boom")
     job_history.start("job-running", info, 1200, 600)
@@ -336,8 +344,8 @@ def test_cache_key_ignores_option_order_but_not_values():
 
 
 def test_delete_removes_rows_and_files(engine_url, job_history, store):
-    asyncio.run(run_job(engine_url, "job-delete", job_info("Delete me"), store))
-    asyncio.run(run_job(engine_url, "job-keep", job_info("Keep me"), store))
+    run(run_job(engine_url, "job-delete", job_info("Delete me"), store))
+    run(run_job(engine_url, "job-keep", job_info("Keep me"), store))
     folder = store.job_dir("job-delete")
     assert len(list(folder.iterdir())) >= 8
 
@@ -416,7 +424,7 @@ def test_when_labels_in_both_languages():
 
 
 def test_a_card_and_a_view_of_a_finished_job(engine_url, job_history, store):
-    asyncio.run(run_job(engine_url, "job-view", job_info("A very long prompt " * 20), store))
+    run(run_job(engine_url, "job-view", job_info("A very long prompt " * 20), store))
     detail = job_history.detail("job-view")
     card = card_of(detail.job)
     assert card.status == "completed" and card.size == "1200×600" and card.free and card.cost == ""
