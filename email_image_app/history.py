@@ -52,12 +52,13 @@ class Job(SQLModel, table=True):
     """One request to a provider and what came of it."""
 
     __tablename__ = "jobs"
-    # The gallery lists newest first, optionally for one status or kind: each filter has an index
-    # that already runs in that order, so a page costs an index range scan, not a sort of the table.
+    # The gallery lists newest first (id breaks ties), optionally for a kind and/or a status: each
+    # filter has an index already in that order, so a page is an index range scan, not a sort.
     __table_args__ = (
         Index("ix_jobs_created_at_id", "created_at", "id"),
-        Index("ix_jobs_status_created_at", "status", "created_at"),
-        Index("ix_jobs_kind_created_at", "kind", "created_at"),
+        Index("ix_jobs_status_created_at_id", "status", "created_at", "id"),
+        Index("ix_jobs_kind_created_at_id", "kind", "created_at", "id"),
+        Index("ix_jobs_kind_status_created_at_id", "kind", "status", "created_at", "id"),
     )
 
     id: str = Field(primary_key=True, max_length=64)  # the ImageStore folder of its files
@@ -196,6 +197,20 @@ def _gallery_filters(query: GalleryQuery) -> list[Any]:
     return conditions
 
 
+def gallery_count(query: GalleryQuery) -> Any:
+    return select(func.count()).select_from(Job).where(*_gallery_filters(query))
+
+
+def gallery_page(query: GalleryQuery, page: int) -> Any:
+    return (
+        select(Job)
+        .where(*_gallery_filters(query))
+        .order_by(col(Job.created_at).desc(), col(Job.id).desc())
+        .offset((page - 1) * query.page_size)
+        .limit(query.page_size)
+    )
+
+
 def _job_cost(job: Job, usage: ImageUsage | None) -> float | None:
     if usage is None:
         return None
@@ -319,18 +334,11 @@ class JobHistory:
 
     def gallery(self, query: GalleryQuery) -> GalleryPage:
         """One page of jobs, newest first, with the filters of `query`."""
-        conditions = _gallery_filters(query)
         with self._session() as session:
-            total = session.exec(select(func.count()).select_from(Job).where(*conditions)).one()
+            total = session.exec(gallery_count(query)).one()
             pages = max(1, math.ceil(total / query.page_size))
             page = min(max(1, query.page), pages)
-            jobs = session.exec(
-                select(Job)
-                .where(*conditions)
-                .order_by(col(Job.created_at).desc(), col(Job.id).desc())
-                .offset((page - 1) * query.page_size)
-                .limit(query.page_size)
-            ).all()
+            jobs = session.exec(gallery_page(query, page)).all()
         return GalleryPage(jobs=list(jobs), total=total, page=page, pages=pages)
 
     def detail(self, job_id: str) -> JobDetail | None:

@@ -131,7 +131,10 @@ def test_migration_creates_the_database_in_an_empty_folder_and_matches_the_model
     assert {"jobs", "images", "alembic_version"} <= tables
     head = ScriptDirectory.from_config(database.alembic_config()).get_current_head()
     assert version == [(head,)]
-    assert {"ix_jobs_created_at_id", "ix_jobs_status_created_at", "ix_jobs_kind_created_at", "ix_jobs_cache_key"} <= indexes
+    assert {
+        "ix_jobs_created_at_id", "ix_jobs_status_created_at_id", "ix_jobs_kind_created_at_id",
+        "ix_jobs_kind_status_created_at_id", "ix_jobs_cache_key",
+    } <= indexes
     # The committed migrations build exactly what the models describe (no forgotten makemigrations).
     engine = sqlalchemy.create_engine(url)
     with engine.connect() as connection:
