@@ -24,9 +24,13 @@ history.prepare_database()
 @contextlib.asynccontextmanager
 async def interrupted_jobs_swept() -> AsyncIterator[None]:
     """Before serving: jobs still `running` were cut short by the previous process's end."""
-    count = await asyncio.to_thread(history.default_history().mark_interrupted)
-    if count:
-        logger.warning("history: %d job(s) left running by the previous run are now interrupted", count)
+    try:
+        count = await asyncio.to_thread(history.default_history().mark_interrupted)
+    except Exception:  # the app still makes images without its history
+        logger.exception("history: could not mark the jobs of the previous run as interrupted")
+    else:
+        if count:
+            logger.warning("history: %d job(s) left running by the previous run are now interrupted", count)
     yield
 
 

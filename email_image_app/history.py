@@ -4,8 +4,8 @@ Rows are written while a job runs: the job's row when it starts (status `running
 per partial as it lands, then the outcome. So a crash keeps what was received, and the next start
 marks such jobs `interrupted`. Image bytes stay files in the `ImageStore`; rows hold their URLs.
 
-Everything here is synchronous SQL in short sessions (no Reflex): async code goes through
-`JobRecorder` or `asyncio.to_thread`.
+Everything here is synchronous SQL in short sessions, with no page state or components: async
+code goes through `JobRecorder` or `asyncio.to_thread`.
 """
 
 from __future__ import annotations

@@ -88,6 +88,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status_failed": ("Failed", "Échec"),
     "status_cancelled": ("Cancelled", "Annulée"),
     "status_interrupted": ("Interrupted", "Interrompue"),
+    "job": ("job", "tâche"),
     "jobs": ("jobs", "tâches"),
     "page": ("Page", "Page"),
     "page_of": ("of", "sur"),

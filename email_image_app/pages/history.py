@@ -72,6 +72,16 @@ class HistoryState(rx.State):
         self.total, self.page, self.pages = found.total, found.page, found.pages
         self.loaded, self.load_failed = True, False
 
+    async def _in_language(self, english: str, french: str) -> str:
+        """A message for a toast (built server-side) in the marketer's language."""
+        return french if (await self.get_state(LanguageState)).lang == "fr" else english
+
+    async def _job_gone(self) -> rx.event.EventSpec:
+        await self._reload()
+        return rx.toast.error(
+            await self._in_language("This job is no longer in the history.", "Cette tâche n'est plus dans l'historique.")
+        )
+
     @rx.var
     def filtered(self) -> bool:
         return self.kind_filter != ALL or self.status_filter != ALL or self.search.strip() != ""
@@ -118,8 +128,7 @@ class HistoryState(rx.State):
     async def open_job(self, job_id: str):
         detail = await asyncio.to_thread(default_history().detail, job_id)
         if detail is None:
-            await self._reload()
-            return rx.toast.error("This job is no longer in the history.")
+            return await self._job_gone()
         view = view_of(detail)
         self.opened, self.tiles = view.card, view.tiles
         self.confirm_delete = False
@@ -146,7 +155,8 @@ class HistoryState(rx.State):
         """Open the generator with this job's prompt and options."""
         detail = await asyncio.to_thread(default_history().detail, self.opened.id)
         if detail is None:
-            return rx.toast.error("This job is no longer in the history.")
+            self.dialog_open = False
+            return await self._job_gone()
         generator = await self.get_state(GenerateState)
         generator._use_settings(form_settings_of(detail.job))
         self.dialog_open = False
@@ -165,10 +175,11 @@ class HistoryState(rx.State):
         deleted = await asyncio.to_thread(default_history().delete, self.opened.id, image_store)
         self.dialog_open = self.confirm_delete = False
         await self._reload()
-        lang = (await self.get_state(LanguageState)).lang
         if not deleted:
-            return rx.toast.error("Ce travail est en cours ou déjà supprimé." if lang == "fr" else "This job is running or already deleted.")
-        return rx.toast.success("Tâche et images supprimées." if lang == "fr" else "Job and images deleted.")
+            return rx.toast.error(
+                await self._in_language("This job is running or already deleted.", "Cette tâche est en cours ou déjà supprimée.")
+            )
+        return rx.toast.success(await self._in_language("Job and images deleted.", "Tâche et images supprimées."))
 
     @rx.event
     def base64_copied(self, size: int | None) -> rx.event.EventSpec:
@@ -318,7 +329,7 @@ def _filters() -> rx.Component:
 def _pager() -> rx.Component:
     return rx.flex(
         rx.text(
-            HistoryState.total, " ", tr("jobs"), " · ", tr("page"), " ", HistoryState.page, " ", tr("page_of"), " ",
+            HistoryState.total, " ", rx.cond(HistoryState.total == 1, tr("job"), tr("jobs")), " · ", tr("page"), " ", HistoryState.page, " ", tr("page_of"), " ",
             HistoryState.pages, size="2", color_scheme="gray", id="history-count",
         ),
         rx.hstack(
@@ -395,7 +406,7 @@ def _tile(tile: ImageTile) -> rx.Component:
         rx.image(
             src=tile.thumb_url,
             alt=tile.label,
-            height="56px",
+            height=rx.breakpoints(initial="44px", sm="56px"),
             width="auto",
             max_width="112px",
             object_fit="contain",
@@ -416,29 +427,44 @@ def _tile(tile: ImageTile) -> rx.Component:
     )
 
 
-def _fact_row(label_key: str, value: Any) -> rx.Component:
-    return rx.data_list.item(
-        rx.data_list.label(tr(label_key), min_width="96px"),
-        rx.data_list.value(value),
+def _fact(label_key: str, value: Any) -> rx.Component:
+    return rx.vstack(
+        rx.text(tr(label_key), size="1", color_scheme="gray"),
+        rx.text(value, size="2", weight="medium"),
+        spacing="0",
+        min_width="0",
     )
 
 
 def _opened_facts() -> rx.Component:
     job = HistoryState.opened
-    return rx.data_list.root(
-        _fact_row("status", status_badge(job.status)),
-        _fact_row("made", rx.text(rx.cond(LanguageState.lang == "fr", job.when_fr, job.when_en), " · ", job.when_exact)),
-        _fact_row("model", job.model),
-        _fact_row("provider", job.provider),
-        _fact_row("size", job.size),
-        _fact_row("quality", job.quality),
-        _fact_row("background", job.background),
-        _fact_row("format", job.output_format),
-        _fact_row("duration", rx.cond(job.duration != "", job.duration, "—")),
-        _fact_row("tokens", rx.cond(job.tokens != "", job.tokens, "—")),
-        _fact_row("cost", rx.cond(job.free, tr("free_offline"), rx.cond(job.cost != "", job.cost, "—"))),
-        size="2",
-        orientation=rx.breakpoints(initial="horizontal"),
+    return rx.vstack(
+        rx.hstack(
+            status_badge(job.status),
+            rx.text(
+                rx.cond(LanguageState.lang == "fr", job.when_fr, job.when_en), " · ", job.when_exact,
+                size="2", color_scheme="gray",
+            ),
+            align="center",
+            wrap="wrap",
+        ),
+        rx.grid(
+            _fact("model", job.model),
+            _fact("provider", job.provider),
+            _fact("size", job.size),
+            _fact("format", job.output_format),
+            _fact("quality", job.quality),
+            _fact("background", job.background),
+            _fact("duration", rx.cond(job.duration != "", job.duration, "—")),
+            _fact("tokens", rx.cond(job.tokens != "", job.tokens, "—")),
+            _fact("cost", rx.cond(job.free, tr("free_offline"), rx.cond(job.cost != "", job.cost, "—"))),
+            columns="2",
+            spacing_x="4",
+            spacing_y="3",
+            width="100%",
+        ),
+        spacing="4",
+        width="100%",
     )
 
 
