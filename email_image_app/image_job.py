@@ -15,11 +15,15 @@ from dataclasses import dataclass
 from typing import AsyncIterator
 
 from email_image_app import imaging
-from email_image_app.imagegen.events import ImageCompleted, ImageUsage, PartialImage, StreamEvent
+from email_image_app.error_messages import describe_error
+from email_image_app.history import JobRecorder, SavedImage, default_history
+from email_image_app.imagegen.events import ImageCompleted, ImageUsage, IncompleteStreamError, PartialImage, StreamEvent
+from email_image_app.runs import RunCancelled
 from email_image_app.store import ImageStore, image_store
 
 PREVIEW_MAX_SIDE = 960
 THUMB_MAX_SIDE = 160
+CARD_MAX_SIDE = 480  # the history gallery's card: sharp at its width, a few dozen KB
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,73 @@ def _final_bytes(data: bytes, target: JobTarget) -> bytes:
     )
 
 
+async def _store_step(
+    event: PartialImage, job_id: str, target: JobTarget, store: ImageStore, started: float
+) -> tuple[StepSaved, SavedImage]:
+    ext = _extension(target.output_format)
+    preview, thumb = await asyncio.to_thread(_preview_and_thumb, event.image, target)
+    width, height = await asyncio.to_thread(imaging.image_size, event.image)
+    original = await asyncio.to_thread(store.save, job_id, f"step-{event.index + 1}.{ext}", event.image)
+    preview_file = await asyncio.to_thread(store.save, job_id, f"step-{event.index + 1}-preview.webp", preview)
+    thumb_file = await asyncio.to_thread(store.save, job_id, f"step-{event.index + 1}-thumb.webp", thumb)
+    step = StepSaved(
+        index=event.index,
+        url=original.url,
+        preview_url=preview_file.url,
+        thumb_url=thumb_file.url,
+        elapsed_ms=round((time.monotonic() - started) * 1000),
+    )
+    record = SavedImage(
+        "partial", event.index, original.url, preview_file.url, thumb_file.url, original.size_bytes, width, height,
+        step.elapsed_ms,
+    )
+    return step, record
+
+
+async def _store_final(
+    event: ImageCompleted, job_id: str, target: JobTarget, store: ImageStore, started: float, *, card: bool
+) -> tuple[FinalSaved, SavedImage]:
+    """The final image at the target size and its thumbnail; with `card`, also the larger
+    rendition the history gallery shows (only recorded jobs appear there)."""
+    ext = _extension(target.output_format)
+    final = await asyncio.to_thread(_final_bytes, event.image, target)
+    thumb = await asyncio.to_thread(imaging.thumbnail, final, THUMB_MAX_SIDE)
+    filename = f"{target.name_stem}-{target.width}x{target.height}.{ext}"
+    final_file = await asyncio.to_thread(store.save, job_id, filename, final)
+    thumb_file = await asyncio.to_thread(store.save, job_id, "final-thumb.webp", thumb)
+    card_url = None
+    if card:
+        card_bytes = await asyncio.to_thread(imaging.thumbnail, final, CARD_MAX_SIDE, quality=80)
+        card_url = (await asyncio.to_thread(store.save, job_id, "final-card.webp", card_bytes)).url
+    saved = FinalSaved(
+        url=final_file.url,
+        thumb_url=thumb_file.url,
+        filename=filename,
+        mime_type="image/jpeg" if target.output_format == "jpeg" else f"image/{target.output_format}",
+        size_bytes=final_file.size_bytes,
+        width=target.width,
+        height=target.height,
+        output_format=target.output_format,
+        usage=event.usage,
+        duration_ms=round((time.monotonic() - started) * 1000),
+        partial_images=event.partial_images,
+    )
+    record = SavedImage(
+        "final", 0, final_file.url, card_url, thumb_file.url, final_file.size_bytes, target.width, target.height,
+        saved.duration_ms,
+    )
+    return saved, record
+
+
+async def _record_end(recorder: JobRecorder, exc: BaseException) -> None:
+    """How a stream that raised `exc` ended, for its history row."""
+    if isinstance(exc, (asyncio.CancelledError, GeneratorExit, RunCancelled)):
+        await recorder.finish("cancelled")
+    elif isinstance(exc, Exception):
+        await recorder.finish("failed", describe_error(exc, "en", partials_received=recorder.partials))
+    # KeyboardInterrupt / SystemExit: the process is going; the next start says `interrupted`.
+
+
 async def store_stream(
     events: AsyncIterator[StreamEvent],
     job_id: str,
@@ -117,39 +188,29 @@ async def store_stream(
 ) -> AsyncIterator[StepSaved | FinalSaved]:
     """Store every event of `events` under `job_id`, yielding what was stored as it lands.
 
-    `info` describes the job for its history record (kept by the history store when given)."""
+    With `info`, the job is recorded in the history as it goes: its row when the stream starts,
+    each image as it is stored, then how it ended (completed, failed, or cancelled)."""
     started = time.monotonic() if started is None else started
-    ext = _extension(target.output_format)
-    async for event in events:
-        if isinstance(event, PartialImage):
-            preview, thumb = await asyncio.to_thread(_preview_and_thumb, event.image, target)
-            original = await asyncio.to_thread(store.save, job_id, f"step-{event.index + 1}.{ext}", event.image)
-            preview_file = await asyncio.to_thread(store.save, job_id, f"step-{event.index + 1}-preview.webp", preview)
-            thumb_file = await asyncio.to_thread(store.save, job_id, f"step-{event.index + 1}-thumb.webp", thumb)
-            yield StepSaved(
-                index=event.index,
-                url=original.url,
-                preview_url=preview_file.url,
-                thumb_url=thumb_file.url,
-                elapsed_ms=round((time.monotonic() - started) * 1000),
-            )
-        elif isinstance(event, ImageCompleted):
-            final = await asyncio.to_thread(_final_bytes, event.image, target)
-            thumb = await asyncio.to_thread(imaging.thumbnail, final, THUMB_MAX_SIDE)
-            filename = f"{target.name_stem}-{target.width}x{target.height}.{ext}"
-            final_file = await asyncio.to_thread(store.save, job_id, filename, final)
-            thumb_file = await asyncio.to_thread(store.save, job_id, "final-thumb.webp", thumb)
-            yield FinalSaved(
-                url=final_file.url,
-                thumb_url=thumb_file.url,
-                filename=filename,
-                mime_type="image/jpeg" if target.output_format == "jpeg" else f"image/{target.output_format}",
-                size_bytes=final_file.size_bytes,
-                width=target.width,
-                height=target.height,
-                output_format=target.output_format,
-                usage=event.usage,
-                duration_ms=round((time.monotonic() - started) * 1000),
-                partial_images=event.partial_images,
-            )
-            return  # n=1: the first completed image is the job's result
+    recorder: JobRecorder | None = None
+    if info is not None:
+        recorder = JobRecorder(default_history(), job_id, started)
+        await recorder.start(info, target.width, target.height)
+    try:
+        async for event in events:
+            if isinstance(event, PartialImage):
+                step, record = await _store_step(event, job_id, target, store, started)
+                if recorder is not None:
+                    await recorder.image(record)
+                yield step
+            elif isinstance(event, ImageCompleted):
+                final, record = await _store_final(event, job_id, target, store, started, card=recorder is not None)
+                if recorder is not None:
+                    await recorder.complete(record, final.usage, final.duration_ms)
+                yield final
+                return  # n=1: the first completed image is the job's result
+    except BaseException as exc:
+        if recorder is not None:
+            await _record_end(recorder, exc)
+        raise
+    if recorder is not None:  # the provider closed the stream without a final image
+        await _record_end(recorder, IncompleteStreamError())

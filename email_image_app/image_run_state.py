@@ -39,6 +39,8 @@ from email_image_app.store import new_job_id
 logger = logging.getLogger(__name__)
 
 BACKGROUND_CHOICES = ("auto", "opaque", "white", "transparent")
+# The "white" background: an opaque image asked for with these words at the prompt's end.
+WHITE_BACKGROUND_PROMPT_SUFFIX = ", on a plain white background"
 # Rough seconds per streamed event, used only to keep the bar moving between events.
 _SECONDS_PER_EVENT = {"low": 4.0, "medium": 10.0, "high": 25.0, "auto": 10.0}
 
@@ -218,17 +220,12 @@ class ImageRunState(rx.State, mixin=True):
         )
         return options, target
 
-    def _start_run(
-        self, prompt: str, options: ImageOptions, target: JobTarget, *, kind: str, **details: object
-    ) -> RunStart:
-        """Begin a run with validated options (call it holding the state lock). `details` are added
-        to the job record's options (e.g. how many input images an edit has)."""
+    def _job_info(self, prompt: str, options: ImageOptions, target: JobTarget, *, kind: str, **details: object) -> JobInfo:
+        """The record of the request about to be made. `details` are added to the recorded options
+        (e.g. how many input images an edit has)."""
         if self.background == "white":
-            prompt += ", on a plain white background"
-        job_id = new_job_id()
-        self._reset_run(job_id)
-        self.notices = list(options.notices)
-        info = JobInfo(
+            prompt += WHITE_BACKGROUND_PROMPT_SUFFIX
+        return JobInfo(
             kind=kind,
             prompt=prompt,
             model=options.model,
@@ -237,10 +234,17 @@ class ImageRunState(rx.State, mixin=True):
                 **options.request_fields(edit=kind == "edit"),
                 "partial_images": options.partial_images,
                 "target_size": f"{target.width}x{target.height}",
+                "background_choice": self.background,  # "white" is sent as opaque + prompt words
                 **details,
             },
         )
-        return RunStart(job_id, prompt, target.with_stem(filename_stem(prompt)), info)
+
+    def _start_run(self, info: JobInfo, options: ImageOptions, target: JobTarget) -> RunStart:
+        """Begin the run described by `info` (call it holding the state lock)."""
+        job_id = new_job_id()
+        self._reset_run(job_id)
+        self.notices = list(options.notices)
+        return RunStart(job_id, info.prompt, target.with_stem(filename_stem(info.prompt)), info)
 
     def _reset_run(self, job_id: str) -> None:
         self._clear_run()

@@ -15,6 +15,11 @@ def data_dir() -> Path:
     return path
 
 
+def database_url() -> str:
+    """`EMAIL_IMAGE_DB_URL` (any SQLAlchemy URL, e.g. Postgres), else SQLite `<data dir>/studio.db`."""
+    return os.environ.get("EMAIL_IMAGE_DB_URL") or f"sqlite:///{data_dir() / 'studio.db'}"
+
+
 def images_dir() -> Path:
     path = data_dir() / "images"
     path.mkdir(parents=True, exist_ok=True)

@@ -32,7 +32,7 @@ class RunningApp:
         return self.log_path.read_text(errors="replace")
 
 
-def app_environment(port: int, data_dir: Path) -> dict[str, str]:
+def app_environment(port: int, data_dir: Path, extra_env: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
         env.pop(name, None)  # the tests use the offline engine
@@ -49,17 +49,23 @@ def app_environment(port: int, data_dir: Path) -> dict[str, str]:
         LOCAL_ENGINE_STEP_DELAY=STEP_DELAY,
         PYTHONUNBUFFERED="1",
     )
+    env.update(extra_env or {})
     return env
 
 
-def start_app(port: int, data_dir: Path, log_path: Path, *, timeout: float = 240) -> RunningApp:
-    """Start `reflex run --env prod` on `port` and wait until it answers; raise with its log if not."""
+def start_app(
+    port: int, data_dir: Path, log_path: Path, *, timeout: float = 240, extra_env: dict[str, str] | None = None
+) -> RunningApp:
+    """Start `reflex run --env prod` on `port` and wait until it answers; raise with its log if not.
+
+    A second app beside the session's one needs its own build folder (`REFLEX_WEB_WORKDIR` in
+    `extra_env`): a production build bakes its port into the pages it serves."""
     log_file = log_path.open("ab")
     process = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "reflex"), "run", "--env", "prod", "--single-port",
          "--frontend-port", str(port), "--backend-port", str(port)],
         cwd=ROOT,
-        env=app_environment(port, data_dir),
+        env=app_environment(port, data_dir, extra_env),
         stdout=log_file,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,

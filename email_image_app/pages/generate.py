@@ -16,14 +16,31 @@ from email_image_app.components.run_view import (
     steps_strip,
     usage_panel,
 )
+from email_image_app.components.stored_offer import stored_offer_callout
 from email_image_app.i18n import LanguageState, tr
 from email_image_app.image_run_state import ImageRunState, format_usd
-from email_image_app.imagegen.options import OptionsError
+from email_image_app.imagegen.options import MAX_PROMPT_CHARS, OptionsError
 from email_image_app.imagegen.pricing import estimate_cost_usd
 from email_image_app.provider import ProviderState, get_client
+from email_image_app.stored_runs import FormSettings, StoredRunState
 
 
-class GenerateState(ImageRunState, rx.State):
+class GenerateState(ImageRunState, StoredRunState, rx.State):
+    @rx.event
+    def set_prompt(self, value: str) -> None:
+        self.prompt = value[:MAX_PROMPT_CHARS]
+        self._clear_stored_offer()
+
+    def _use_settings(self, settings: FormSettings) -> None:
+        """Prompt and options of a past job, ready to run again ("Use these settings")."""
+        self.prompt = settings.prompt[:MAX_PROMPT_CHARS]
+        self._apply_form_settings(settings)
+
+    @rx.event
+    def generate_anyway(self):
+        self._generate_anyway()
+        return GenerateState.generate
+
     @rx.var
     def estimate_label(self) -> str:
         try:
@@ -53,7 +70,11 @@ class GenerateState(ImageRunState, rx.State):
             except OptionsError as exc:
                 self.error = exc.message
                 return
-            run = self._start_run(prompt, options, target, kind="generation")
+            info = self._job_info(prompt, options, target, kind="generation")
+            if await self._offer_stored_result(info, lang):
+                return  # exactly this was made before: the marketer chooses (show it / generate anyway)
+            self._clear_stored_offer()
+            run = self._start_run(info, options, target)
         events = get_client().stream_generate(run.prompt, options)
         async for browser_event in self._follow_run(events, run.job_id, run.target, model=options.model, info=run.info):
             yield browser_event
@@ -78,6 +99,7 @@ def _prompt_card() -> rx.Component:
                 disabled=state.running | (state.prompt.strip() == ""),
                 button_id="generate-button",
             ),
+            stored_offer_callout(state),
             run_messages(state),
             spacing="4",
             width="100%",

@@ -1,0 +1,106 @@
+"""The app's database: its URL (Reflex's `db_url`), engines, and the Alembic migrations that run
+at every start so `make run` needs no manual `reflex db migrate`.
+
+The migration scripts live in `alembic/` beside `alembic.ini`, as `reflex db init` lays them out;
+`reflex db makemigrations` writes new ones after a model changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+from pathlib import Path
+from typing import Iterator
+
+import alembic.command
+import alembic.config
+import sqlalchemy
+from reflex import model as reflex_model
+from reflex.config import get_config
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import NullPool
+
+from email_image_app import settings
+
+logger = logging.getLogger(__name__)
+
+ALEMBIC_INI = settings.PROJECT_ROOT / "alembic.ini"
+MIGRATIONS_DIR = settings.PROJECT_ROOT / "alembic"
+
+_tuned_engines: set[int] = set()
+
+
+def database_url() -> str:
+    """The configured URL: rxconfig's `db_url` (EMAIL_IMAGE_DB_URL, REFLEX_DB_URL or the default)."""
+    return get_config().db_url or settings.database_url()
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL; None for other databases and in-memory SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def engine(url: str | None = None) -> Engine:
+    """Reflex's engine for `url` (the one `rx.session()` uses), tuned once for SQLite."""
+    url = url or database_url()
+    found = reflex_model.get_engine(url)
+    if id(found) not in _tuned_engines and sqlite_path(url) is not None:
+        sqlalchemy.event.listen(found, "connect", _tune_sqlite_connection)
+        _tuned_engines.add(id(found))
+    return found
+
+
+def _tune_sqlite_connection(dbapi_connection, _record) -> None:
+    # WAL (set at migration, kept in the file) lets the gallery read while a run writes; with WAL,
+    # NORMAL sync still survives a killed process. Wait for a writer rather than fail at once.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def alembic_config() -> alembic.config.Config:
+    config = alembic.config.Config(str(ALEMBIC_INI))
+    # Absolute, so migrations run whatever the working directory (tests, benchmarks).
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+@contextlib.contextmanager
+def _migration_lock(url: str) -> Iterator[None]:
+    """One migrating process at a time per SQLite file (`reflex run` imports the app twice)."""
+    path = sqlite_path(url)
+    if path is None:
+        yield  # server databases: a deployment migrates from one process
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(path.name + ".migrate-lock"), "w") as lock_file:
+        fcntl.flock(lock_file, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock_file, fcntl.LOCK_UN)
+
+
+def upgrade(url: str | None = None) -> None:
+    """Create the database, or bring it to the newest schema; does nothing when it is current."""
+    url = url or database_url()
+    with _migration_lock(url):
+        # A throwaway engine: the app module is imported in a process that then forks workers,
+        # and pooled connections must not cross a fork.
+        migration_engine = sqlalchemy.create_engine(url, poolclass=NullPool)
+        try:
+            if sqlite_path(url) is not None:
+                with migration_engine.connect() as connection:
+                    connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+            with migration_engine.begin() as connection:
+                config = alembic_config()
+                config.attributes["connection"] = connection
+                alembic.command.upgrade(config, "head")
+        finally:
+            migration_engine.dispose()
+    logger.info("database ready at %s", reflex_model._safe_db_url_for_logging(url))

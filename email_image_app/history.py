@@ -1,0 +1,435 @@
+"""Job history: every image job (generation, edit, campaign tile) and its images, in the database.
+
+Rows are written while a job runs: the job's row when it starts (status `running`), an image row
+per partial as it lands, then the outcome. So a crash keeps what was received, and the next start
+marks such jobs `interrupted`. Image bytes stay files in the `ImageStore`; rows hold their URLs.
+
+Everything here is synchronous SQL in short sessions, with no page state or components: async
+code goes through `JobRecorder` or `asyncio.to_thread`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import json
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy
+from sqlalchemy import JSON, Index, Text, UniqueConstraint
+from sqlmodel import Field, Session, SQLModel, col, delete, func, select, update
+
+from email_image_app import database
+from email_image_app.imagegen.client import OFFLINE_API_KEY, OFFLINE_BASE_URL, Provider
+from email_image_app.imagegen.events import ImageUsage
+from email_image_app.imagegen.pricing import cost_usd
+from email_image_app.store import ImageStore
+
+if TYPE_CHECKING:
+    from email_image_app.image_job import JobInfo
+
+logger = logging.getLogger(__name__)
+
+JOB_KINDS = ("generation", "edit", "campaign")
+JOB_STATUSES = ("running", "completed", "failed", "cancelled", "interrupted")
+PAGE_SIZE = 24
+MAX_SEARCH_WORDS = 8
+OFFLINE_PROVIDER_LABEL = Provider.for_url(OFFLINE_BASE_URL, OFFLINE_API_KEY).label
+
+
+def utc_now() -> datetime:
+    # SQLModel stores aware datetimes only (as UTC) and gives them back aware.
+    return datetime.now(timezone.utc)
+
+
+class Job(SQLModel, table=True):
+    """One request to a provider and what came of it."""
+
+    __tablename__ = "jobs"
+    # The gallery lists newest first (id breaks ties), optionally for a kind and/or a status: each
+    # filter has an index already in that order, so a page is an index range scan, not a sort.
+    __table_args__ = (
+        Index("ix_jobs_created_at_id", "created_at", "id"),
+        Index("ix_jobs_status_created_at_id", "status", "created_at", "id"),
+        Index("ix_jobs_kind_created_at_id", "kind", "created_at", "id"),
+        Index("ix_jobs_kind_status_created_at_id", "kind", "status", "created_at", "id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=64)  # the ImageStore folder of its files
+    kind: str = Field(max_length=20)
+    status: str = Field(max_length=20)
+    prompt: str = Field(sa_type=Text)
+    model: str = Field(max_length=64)
+    provider: str = Field(max_length=200)
+    options: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    target_width: int
+    target_height: int
+    created_at: datetime
+    finished_at: datetime | None = None
+    duration_ms: int | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    total_tokens: int | None = None
+    cost_usd: float | None = None
+    error: str | None = Field(default=None, sa_type=Text)
+    parent_id: str | None = Field(default=None, max_length=64, index=True)
+    cache_key: str = Field(max_length=64, index=True)
+    # Kept on the job so one row draws a gallery card: no join to `images` per card.
+    partial_count: int = 0
+    cover_url: str | None = Field(default=None, max_length=300)
+
+    @property
+    def size(self) -> str:
+        return f"{self.target_width}x{self.target_height}"
+
+
+class JobImage(SQLModel, table=True):
+    """A stored image of a job: a partial (`index` 0-based, in arrival order) or the final one."""
+
+    __tablename__ = "images"
+    __table_args__ = (UniqueConstraint("job_id", "kind", "index", name="uq_images_job_kind_index"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: str = Field(foreign_key="jobs.id", max_length=64)
+    kind: str = Field(max_length=10)  # "partial" | "final"
+    index: int = 0
+    url: str = Field(max_length=300)  # the original bytes as received (final: at the target size)
+    preview_url: str | None = Field(default=None, max_length=300)  # a lighter rendition to look at
+    thumb_url: str = Field(max_length=300)
+    size_bytes: int
+    width: int
+    height: int
+    elapsed_ms: int | None = None  # since the request was sent
+
+
+def metadata() -> sqlalchemy.MetaData:
+    """The tables' metadata. SQLModel's shared metadata is what Reflex's registry already hands to
+    `reflex db makemigrations`, so these tables need no registration of their own."""
+    return SQLModel.metadata
+
+
+def cache_key(kind: str, prompt: str, options: dict[str, Any], provider: str) -> str:
+    """Same kind, prompt, options and provider: the same request, so the same key."""
+    canonical = json.dumps(
+        {"kind": kind, "prompt": prompt, "options": options, "provider": provider},
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def cache_key_of(info: JobInfo) -> str:
+    return cache_key(info.kind, info.prompt, info.options, info.provider)
+
+
+@dataclass(frozen=True)
+class SavedImage:
+    """What to record about one stored image."""
+
+    kind: str  # "partial" | "final"
+    index: int
+    url: str
+    preview_url: str | None
+    thumb_url: str
+    size_bytes: int
+    width: int
+    height: int
+    elapsed_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class GalleryQuery:
+    kind: str = ""  # "" for every kind
+    status: str = ""  # "" for every status
+    search: str = ""  # words that must all appear in the prompt
+    page: int = 1  # 1-based
+    page_size: int = PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class GalleryPage:
+    jobs: list[Job]
+    total: int
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class JobDetail:
+    job: Job
+    partials: list[JobImage] = field(default_factory=list)
+    final: JobImage | None = None
+
+
+# What a job knows only once it ends; cleared when a job id starts (again).
+_NO_OUTCOME: dict[str, Any] = dict(
+    finished_at=None,
+    duration_ms=None,
+    input_tokens=None,
+    output_tokens=None,
+    total_tokens=None,
+    cost_usd=None,
+    error=None,
+    partial_count=0,
+    cover_url=None,
+)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _gallery_filters(query: GalleryQuery) -> list[Any]:
+    conditions: list[Any] = []
+    if query.kind:
+        conditions.append(col(Job.kind) == query.kind)
+    if query.status:
+        conditions.append(col(Job.status) == query.status)
+    for word in query.search.split()[:MAX_SEARCH_WORDS]:
+        conditions.append(col(Job.prompt).ilike(f"%{_escape_like(word)}%", escape="\\"))
+    return conditions
+
+
+def gallery_count(query: GalleryQuery) -> Any:
+    return select(func.count()).select_from(Job).where(*_gallery_filters(query))
+
+
+def gallery_page(query: GalleryQuery, page: int) -> Any:
+    return (
+        select(Job)
+        .where(*_gallery_filters(query))
+        .order_by(col(Job.created_at).desc(), col(Job.id).desc())
+        .offset((page - 1) * query.page_size)
+        .limit(query.page_size)
+    )
+
+
+def _job_cost(job: Job, usage: ImageUsage | None) -> float | None:
+    if usage is None:
+        return None
+    return 0.0 if job.provider == OFFLINE_PROVIDER_LABEL else cost_usd(job.model, usage)
+
+
+class JobHistory:
+    """The history kept in the database at `url` (a SQLAlchemy URL)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def _session(self) -> Session:
+        # Rows stay readable after commit: callers get plain objects, not live ORM state.
+        return Session(database.engine(self.url), expire_on_commit=False)
+
+    # ----- recording a job's life -----
+
+    def start(self, job_id: str, info: JobInfo, width: int, height: int) -> None:
+        """Record a job as running. A job id seen before (a retry of the same tile) starts over."""
+        fields = dict(
+            kind=info.kind,
+            status="running",
+            prompt=info.prompt,
+            model=info.model,
+            provider=info.provider,
+            options=dict(info.options),
+            target_width=width,
+            target_height=height,
+            parent_id=info.parent_id,
+            cache_key=cache_key_of(info),
+            **_NO_OUTCOME,
+        )
+        with self._session() as session:
+            session.exec(delete(JobImage).where(col(JobImage.job_id) == job_id))
+            job = session.get(Job, job_id)
+            if job is None:
+                job = Job(id=job_id, created_at=utc_now(), **fields)
+            else:
+                job.sqlmodel_update(fields)
+            session.add(job)
+            session.commit()
+
+    def add_image(self, job_id: str, image: SavedImage) -> None:
+        """Record a stored image (a partial, as it arrives); the job's card shows the latest one."""
+        with self._session() as session:
+            if session.get(Job, job_id) is None:
+                return  # deleted meanwhile, or its start could not be recorded
+            self._put_image(session, job_id, image)
+            partials = session.exec(
+                select(func.count()).where(col(JobImage.job_id) == job_id, col(JobImage.kind) == "partial")
+            ).one()
+            session.exec(
+                update(Job)
+                .where(col(Job.id) == job_id)
+                .values(partial_count=partials, cover_url=image.preview_url or image.thumb_url)
+            )
+            session.commit()
+
+    def complete(self, job_id: str, final: SavedImage, *, usage: ImageUsage | None, duration_ms: int) -> None:
+        """Record the final image: the job is `completed`, with its usage, cost and duration."""
+        with self._session() as session:
+            job = session.get(Job, job_id)
+            if job is None:
+                return
+            self._put_image(session, job_id, final)
+            job.sqlmodel_update(
+                dict(
+                    status="completed",
+                    finished_at=utc_now(),
+                    duration_ms=duration_ms,
+                    input_tokens=usage.input_tokens if usage else None,
+                    output_tokens=usage.output_tokens if usage else None,
+                    total_tokens=usage.total_tokens if usage else None,
+                    cost_usd=_job_cost(job, usage),
+                    cover_url=final.preview_url or final.thumb_url,
+                )
+            )
+            session.add(job)
+            session.commit()
+
+    def finish(self, job_id: str, status: str, *, error: str | None = None, duration_ms: int | None = None) -> None:
+        """End a running job as `failed`, `cancelled` or `interrupted`; a finished job is left as is."""
+        with self._session() as session:
+            session.exec(
+                update(Job)
+                .where(col(Job.id) == job_id, col(Job.status) == "running")
+                .values(status=status, error=error, finished_at=utc_now(), duration_ms=duration_ms)
+            )
+            session.commit()
+
+    def mark_interrupted(self) -> int:
+        """At start: jobs still `running` belong to a process that died. Returns how many."""
+        with self._session() as session:
+            result = session.exec(
+                update(Job)
+                .where(col(Job.status) == "running")
+                .values(
+                    status="interrupted",
+                    error="The app stopped while this image was being made; the steps received are kept.",
+                )
+            )
+            session.commit()
+            return result.rowcount or 0
+
+    @staticmethod
+    def _put_image(session: Session, job_id: str, image: SavedImage) -> None:
+        fields = dataclasses.asdict(image)
+        row = session.exec(
+            select(JobImage).where(
+                col(JobImage.job_id) == job_id, col(JobImage.kind) == image.kind, col(JobImage.index) == image.index
+            )
+        ).first()
+        if row is None:
+            row = JobImage(job_id=job_id, **fields)
+        else:
+            row.sqlmodel_update(fields)  # the same step sent again (a retried tile): keep one row
+        session.add(row)
+
+    # ----- reading -----
+
+    def gallery(self, query: GalleryQuery) -> GalleryPage:
+        """One page of jobs, newest first, with the filters of `query`."""
+        with self._session() as session:
+            total = session.exec(gallery_count(query)).one()
+            pages = max(1, math.ceil(total / query.page_size))
+            page = min(max(1, query.page), pages)
+            jobs = session.exec(gallery_page(query, page)).all()
+        return GalleryPage(jobs=list(jobs), total=total, page=page, pages=pages)
+
+    def detail(self, job_id: str) -> JobDetail | None:
+        with self._session() as session:
+            job = session.get(Job, job_id)
+            if job is None:
+                return None
+            images = session.exec(
+                select(JobImage).where(col(JobImage.job_id) == job_id).order_by(col(JobImage.index))
+            ).all()
+        partials = [image for image in images if image.kind == "partial"]
+        final = next((image for image in images if image.kind == "final"), None)
+        return JobDetail(job=job, partials=partials, final=final)
+
+    def find_completed(self, key: str, *, kind: str = "generation", limit: int = 5) -> list[Job]:
+        """Completed jobs made from exactly this request, newest first."""
+        with self._session() as session:
+            return list(
+                session.exec(
+                    select(Job)
+                    .where(col(Job.cache_key) == key, col(Job.kind) == kind, col(Job.status) == "completed")
+                    .order_by(col(Job.created_at).desc())
+                    .limit(limit)
+                ).all()
+            )
+
+    def delete(self, job_id: str, store: ImageStore) -> bool:
+        """Forget a job and delete its files. False when there is no such job, or it is still
+        running (its stream would write files and rows again)."""
+        with self._session() as session:
+            job = session.get(Job, job_id)
+            if job is None or job.status == "running":
+                return False
+            session.exec(delete(JobImage).where(col(JobImage.job_id) == job_id))
+            session.exec(delete(Job).where(col(Job.id) == job_id))
+            session.commit()
+        # Rows first: files left by a failure here are unreferenced, never a row without files.
+        store.delete_job(job_id)
+        return True
+
+
+_default: JobHistory | None = None
+
+
+def default_history() -> JobHistory:
+    """The history in the configured database (rxconfig's `db_url`)."""
+    global _default
+    if _default is None:
+        _default = JobHistory(database.database_url())
+    return _default
+
+
+def prepare_database() -> None:
+    """At app start, before serving: create or migrate the database."""
+    database.upgrade(database.database_url())
+
+
+class JobRecorder:
+    """Records one job from async code. A database failure is logged and never stops the image
+    stream: the marketer's image matters more than its history row."""
+
+    def __init__(self, history: JobHistory, job_id: str, started: float) -> None:
+        self.history = history
+        self.job_id = job_id
+        self.started = started
+        self.enabled = True
+        self.partials = 0
+
+    def elapsed_ms(self) -> int:
+        return round((time.monotonic() - self.started) * 1000)
+
+    async def _run(self, action: str, function: Any, *args: Any, **kwargs: Any) -> None:
+        if not self.enabled:
+            return
+        try:
+            await asyncio.to_thread(function, *args, **kwargs)
+        except Exception:
+            logger.exception("history: could not record %s of job %s", action, self.job_id)
+            if action == "start":
+                self.enabled = False  # no row to update: skip the rest instead of logging each
+
+    async def start(self, info: JobInfo, width: int, height: int) -> None:
+        await self._run("start", self.history.start, self.job_id, info, width, height)
+
+    async def image(self, image: SavedImage) -> None:
+        self.partials += image.kind == "partial"
+        await self._run("an image", self.history.add_image, self.job_id, image)
+
+    async def complete(self, final: SavedImage, usage: ImageUsage | None, duration_ms: int) -> None:
+        await self._run("completion", self.history.complete, self.job_id, final, usage=usage, duration_ms=duration_ms)
+
+    async def finish(self, status: str, error: str | None = None) -> None:
+        await self._run(status, self.history.finish, self.job_id, status, error=error, duration_ms=self.elapsed_ms())
+

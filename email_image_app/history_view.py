@@ -1,0 +1,163 @@
+"""Past jobs as the pages show them: plain, serialisable cards and image tiles with ready-made
+labels (sizes, times, tokens, cost). No database and no components here."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from email_image_app.history import Job, JobDetail, JobImage
+from email_image_app.image_run_state import format_usd
+
+PROMPT_PREVIEW_CHARS = 140
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass
+class ImageTile:
+    """One image of a job in the detail view: a step or the final image."""
+
+    number: int  # 1-based step number; 0 for the final image
+    url: str  # the stored original: what Download and Copy Base64 give
+    view_url: str  # what the large view shows (a lighter rendition for steps)
+    thumb_url: str
+    filename: str
+    label: str  # "Step 2 · 1.3 s"
+
+
+@dataclass
+class JobCard:
+    id: str = ""
+    kind: str = ""
+    status: str = ""
+    prompt: str = ""
+    prompt_preview: str = ""
+    model: str = ""
+    provider: str = ""
+    size: str = ""  # "1200×600"
+    cover_url: str = ""
+    when_en: str = ""
+    when_fr: str = ""
+    when_exact: str = ""  # "2026-11-26 14:03 UTC"
+    duration: str = ""
+    tokens: str = ""
+    cost: str = ""  # at list price; "" when unknown or free
+    free: bool = False  # made by the offline engine
+    partials: int = 0
+    quality: str = ""
+    background: str = ""
+    output_format: str = ""
+    error: str = ""
+
+
+@dataclass
+class JobView:
+    """A job opened from the history: its card and its images in order (steps, then final)."""
+
+    card: JobCard = field(default_factory=JobCard)
+    tiles: list[ImageTile] = field(default_factory=list)
+    final_url: str = ""
+    final_filename: str = ""
+
+
+def format_bytes(size: int) -> str:
+    return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
+
+
+def format_seconds(milliseconds: int | None) -> str:
+    return "" if milliseconds is None else f"{milliseconds / 1000:.1f} s"
+
+
+def when_labels(moment: datetime, now: datetime | None = None) -> tuple[str, str]:
+    """How long ago, in English and French ("5 min ago", "il y a 5 min"); a date past a week."""
+    now = now or datetime.now(timezone.utc)
+    seconds = max(0, int((now - moment).total_seconds()))
+    if seconds < 60:
+        return "just now", "à l'instant"
+    if seconds < 3600:
+        minutes = seconds // 60
+        return f"{minutes} min ago", f"il y a {minutes} min"
+    if seconds < 86400:
+        hours = seconds // 3600
+        return f"{hours} h ago", f"il y a {hours} h"
+    days = seconds // 86400
+    if days == 1:
+        return "yesterday", "hier"
+    if days < 7:
+        return f"{days} days ago", f"il y a {days} jours"
+    date = moment.strftime("%Y-%m-%d")
+    return date, date
+
+
+def _cost_label(job: Job) -> str:
+    return "" if not job.cost_usd else format_usd(job.cost_usd)
+
+
+def card_of(job: Job, now: datetime | None = None) -> JobCard:
+    when_en, when_fr = when_labels(job.created_at, now)
+    prompt = " ".join(job.prompt.split())
+    return JobCard(
+        id=job.id,
+        kind=job.kind,
+        status=job.status,
+        prompt=job.prompt,
+        prompt_preview=prompt if len(prompt) <= PROMPT_PREVIEW_CHARS else prompt[: PROMPT_PREVIEW_CHARS - 1] + "…",
+        model=job.model,
+        provider=job.provider,
+        size=f"{job.target_width}×{job.target_height}",
+        cover_url=job.cover_url or "",
+        when_en=when_en,
+        when_fr=when_fr,
+        when_exact=job.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+        duration=format_seconds(job.duration_ms),
+        tokens=f"{job.total_tokens:,}" if job.total_tokens else "",
+        cost=_cost_label(job),
+        free=job.cost_usd == 0,
+        partials=job.partial_count,
+        quality=str(job.options.get("quality", "")),
+        background=str(job.options.get("background_choice") or job.options.get("background", "")),
+        output_format=str(job.options.get("output_format", "")).upper(),
+        error=job.error or "",
+    )
+
+
+def _tile(image: JobImage) -> ImageTile:
+    elapsed = format_seconds(image.elapsed_ms)
+    name = "Final" if image.kind == "final" else f"Step {image.index + 1}"
+    return ImageTile(
+        number=0 if image.kind == "final" else image.index + 1,
+        url=image.url,
+        view_url=image.url if image.kind == "final" else image.preview_url or image.url,
+        thumb_url=image.thumb_url,
+        filename=posixpath.basename(image.url),
+        label=f"{name} · {elapsed}" if elapsed else name,
+    )
+
+
+def view_of(detail: JobDetail, now: datetime | None = None) -> JobView:
+    tiles = [_tile(image) for image in detail.partials]
+    if detail.final is not None:
+        tiles.append(_tile(detail.final))
+    return JobView(
+        card=card_of(detail.job, now),
+        tiles=tiles,
+        final_url=detail.final.url if detail.final else "",
+        final_filename=posixpath.basename(detail.final.url) if detail.final else "",
+    )
+
+
+def final_info(image: JobImage) -> str:
+    """'1200×600 · PNG · 84 KB', as the generator page labels its final image."""
+    extension = posixpath.splitext(image.url)[1].lstrip(".").upper()
+    return f"{image.width}×{image.height} · {'JPEG' if extension == 'JPG' else extension} · {format_bytes(image.size_bytes)}"
+
+
+def already_made_label(moment: datetime, lang: str, now: datetime | None = None) -> str:
+    """'Already made 5 min ago.' / 'Déjà créée le 2026-11-12.'"""
+    english, french = when_labels(moment, now)
+    is_date = _DATE.fullmatch(english) is not None
+    if lang == "fr":
+        return f"Déjà créée {'le ' if is_date else ''}{french}."
+    return f"Already made {'on ' if is_date else ''}{english}."
