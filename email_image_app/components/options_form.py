@@ -31,7 +31,8 @@ def labelled_select(label_key: str, control_id: str, choices: Any, value: Any, o
     )
 
 
-def options_form(state: Any, *, show_partials: bool = True) -> rx.Component:
+def options_form(state: Any, *, show_partials: bool = True, show_size: bool = True) -> rx.Component:
+    """`show_size=False` for pages whose sizes are fixed elsewhere (the campaign's slots)."""
     models = [[name, caps.label] for name, caps in MODELS.items()]
     quality = [[q, q.capitalize()] for q in QUALITIES]
     formats = [[f, f.upper()] for f in OUTPUT_FORMATS]
@@ -40,7 +41,11 @@ def options_form(state: Any, *, show_partials: bool = True) -> rx.Component:
     return rx.vstack(
         rx.grid(
             labelled_select("model", "option-model", models, state.model, state.set_model, disabled=state.running),
-            labelled_select("size", "option-size", state.size_choices, state.size, state.set_size, disabled=state.running),
+            *(
+                [labelled_select("size", "option-size", state.size_choices, state.size, state.set_size, disabled=state.running)]
+                if show_size
+                else []
+            ),
             labelled_select("quality", "option-quality", quality, state.quality, state.set_quality, disabled=state.running),
             rx.vstack(
                 rx.text(tr("background"), as_="label", size="2", weight="medium", html_for="option-background"),
@@ -94,9 +99,10 @@ def options_form(state: Any, *, show_partials: bool = True) -> rx.Component:
             state.transparency_conflict,
             rx.callout(tr("transparent_needs"), icon="triangle-alert", color_scheme="orange", size="1", width="100%"),
         ),
-        rx.cond(
-            state.size_plan_note != "",
-            rx.text(state.size_plan_note, size="1", color_scheme="gray"),
+        *(
+            [rx.cond(state.size_plan_note != "", rx.text(state.size_plan_note, size="1", color_scheme="gray"))]
+            if show_size
+            else []
         ),
         spacing="3",
         width="100%",

@@ -9,17 +9,18 @@ from email_image_app.components.options_form import options_form
 from email_image_app.components.run_view import (
     error_callout,
     image_actions,
+    offline_note,
     preview,
     progress_panel,
     steps_strip,
     usage_panel,
 )
 from email_image_app.i18n import LanguageState, tr
-from email_image_app.image_job import JobInfo, filename_stem
+from email_image_app.image_job import filename_stem
 from email_image_app.image_run_state import ImageRunState, format_usd
 from email_image_app.imagegen.options import MAX_PROMPT_CHARS, OptionsError
 from email_image_app.imagegen.pricing import estimate_cost_usd
-from email_image_app.provider import ProviderState, current_provider, get_client
+from email_image_app.provider import ProviderState, get_client
 from email_image_app.store import new_job_id
 
 
@@ -59,19 +60,12 @@ class GenerateState(ImageRunState, rx.State):
             except OptionsError as exc:
                 self.error = exc.message
                 return
-            if self.background == "white":
-                prompt += ", on a plain white background"
+            prompt = self._prompt_for_background(prompt)
             job_id = new_job_id()
             self._reset_run(job_id)
             self.notices = list(options.notices)
             target = target.with_stem(filename_stem(prompt))
-            info = JobInfo(
-                kind="generation",
-                prompt=prompt,
-                model=options.model,
-                provider=current_provider().label,
-                options={**options.request_fields(), "partial_images": options.partial_images, "target_size": self.size},
-            )
+            info = self._job_info("generation", prompt, options, self.size)
         events = get_client().stream_generate(prompt, options)
         async for browser_event in self._follow_run(events, job_id, target, model=options.model, info=info):
             yield browser_event
@@ -140,10 +134,7 @@ def _result_card() -> rx.Component:
             steps_strip(state, alt_prefix="Step", final_label="Final"),
             image_actions(state),
             usage_panel(state),
-            rx.cond(
-                ProviderState.provider_is_offline,
-                rx.text(tr("offline_note"), size="1", color_scheme="gray"),
-            ),
+            offline_note(),
             spacing="4",
             width="100%",
         ),
