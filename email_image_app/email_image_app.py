@@ -7,6 +7,7 @@ from starlette.staticfiles import StaticFiles
 
 from email_image_app import settings
 from email_image_app.imagegen import server as engine_server
+from email_image_app.pages.campaign import campaign_page
 from email_image_app.pages.generate import generate_page
 
 backend_routes = Starlette(
@@ -21,3 +22,4 @@ app = rx.App(
     head_components=[rx.script(src="/studio.js")],
 )
 app.add_page(generate_page, route="/", title="Email Image Studio")
+app.add_page(campaign_page, route="/campaign", title="Campaign · Email Image Studio")
