@@ -61,9 +61,8 @@ def main() -> None:
     with serve_asgi(clock) as engine_url, tempfile.TemporaryDirectory() as data_dir:
         port = free_port()
         log_path = Path(data_dir) / "app.log"
-        environment = conftest.app_environment
-        conftest.app_environment = lambda p, d: {**environment(p, d), "OPENAI_BASE_URL": f"{engine_url}/v1"}
-        app = conftest.start_app(port, Path(data_dir), log_path)
+        # The app talks to this script's engine, as it would to any OpenAI-compatible base URL.
+        app = conftest.start_app(port, Path(data_dir), log_path, extra_env={"OPENAI_BASE_URL": f"{engine_url}/v1"})
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(

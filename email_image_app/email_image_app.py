@@ -13,6 +13,7 @@ from starlette.staticfiles import StaticFiles
 from email_image_app import history, settings
 from email_image_app.imagegen import server as engine_server
 from email_image_app.pages.edit import edit_page
+from email_image_app.pages.campaign import campaign_page
 from email_image_app.pages.generate import generate_page
 from email_image_app.pages.history import HistoryState, history_page
 
@@ -50,3 +51,4 @@ app.register_lifespan_task(interrupted_jobs_swept)
 app.add_page(generate_page, route="/", title="Email Image Studio")
 app.add_page(edit_page, route="/edit", title="Edit · Email Image Studio")
 app.add_page(history_page, route="/history", title="History · Email Image Studio", on_load=HistoryState.load)
+app.add_page(campaign_page, route="/campaign", title="Campaign · Email Image Studio")

@@ -77,10 +77,26 @@ def progress_for(received: int, total: int) -> float:
     return 5.0 + 90.0 * received / max(total, 1)
 
 
-class ImageRunState(rx.State, mixin=True):
-    prompt: str = ""
+def creeping_progress(received: int, total: int, seconds_since_event: float, seconds_per_event: float) -> int:
+    """Percent while waiting for the next event: creeps towards (never reaches) the next step, so
+    the bar shows life while the provider is silent."""
+    current = progress_for(received, total)
+    upcoming = progress_for(received + 1, total)
+    creep = (upcoming - current) * 0.9 * (1 - math.exp(-seconds_since_event / seconds_per_event))
+    return int(current + creep)
 
-    # Options (prompt-independent).
+
+def expected_seconds_per_event(quality: str) -> float:
+    """Rough seconds between two streamed events, used only to pace the creeping bar."""
+    if current_provider().is_offline:
+        return float(os.environ.get("LOCAL_ENGINE_STEP_DELAY") or 0) + 0.5
+    return _SECONDS_PER_EVENT.get(quality, 10.0)
+
+
+class ImageOptionsState(rx.State, mixin=True):
+    """The prompt-independent options of the form (`components.options_form`) and the request they
+    make. The generator and editor take them through `ImageRunState`; the campaign page directly."""
+
     model: str = DEFAULT_MODEL
     size: str = "1200x600"
     quality: str = "medium"
@@ -89,36 +105,7 @@ class ImageRunState(rx.State, mixin=True):
     compression: int = 85
     partial_images: int = 3
 
-    # The run.
-    running: bool = False
-    progress: int = 0
-    stage: str = ""
-    elapsed_s: int = 0
-    received_partials: int = 0
-    steps: list[StepView] = []
-    preview_url: str = ""
-    error: str = ""
-    status: str = ""  # "", "running", "completed", "failed", "cancelled"
-    notices: list[str] = []
-
-    # The result.
-    final_url: str = ""
-    final_filename: str = ""
-    final_info: str = ""
-    usage_input: int = 0
-    usage_output: int = 0
-    usage_total: int = 0
-    duration_label: str = ""
-    cost_label: str = ""
-
-    job_id: str = ""
-    _run_key: str = ""
-
-    # ----- setters (explicit: Reflex 0.10 has no automatic setters) -----
-
-    @rx.event
-    def set_prompt(self, value: str) -> None:
-        self.prompt = value[:MAX_PROMPT_CHARS]
+    # ----- option setters (explicit: Reflex 0.10 has no automatic setters) -----
 
     @rx.event
     def set_model(self, value: str) -> None:
@@ -195,7 +182,10 @@ class ImageRunState(rx.State, mixin=True):
 
     def _image_options(self) -> tuple[ImageOptions, JobTarget]:
         """Options to send and what to make of the result; raises OptionsError naming the field."""
-        width, height = parse_size(self.size)
+        return self._options_for_size(*parse_size(self.size))
+
+    def _options_for_size(self, width: int, height: int) -> tuple[ImageOptions, JobTarget]:
+        """`_image_options` for an exact size other than the form's (e.g. a campaign slot)."""
         return self._options_for(plan_size(self.model, width, height))
 
     def _options_for(self, plan: SizePlan) -> tuple[ImageOptions, JobTarget]:
@@ -220,14 +210,25 @@ class ImageRunState(rx.State, mixin=True):
         )
         return options, target
 
-    def _job_info(self, prompt: str, options: ImageOptions, target: JobTarget, *, kind: str, **details: object) -> JobInfo:
-        """The record of the request about to be made. `details` are added to the recorded options
-        (e.g. how many input images an edit has)."""
-        if self.background == "white":
-            prompt += WHITE_BACKGROUND_PROMPT_SUFFIX
+    def _prompt_for_background(self, prompt: str) -> str:
+        """A "white" background is asked for in words too: the API has no such value."""
+        return prompt + WHITE_BACKGROUND_PROMPT_SUFFIX if self.background == "white" else prompt
+
+    def _job_info(
+        self,
+        prompt_sent: str,
+        options: ImageOptions,
+        target: JobTarget,
+        *,
+        kind: str,
+        parent_id: str | None = None,
+        **details: object,
+    ) -> JobInfo:
+        """The history's record of the request about to be made. `details` are added to the recorded
+        options (e.g. how many input images an edit has)."""
         return JobInfo(
             kind=kind,
-            prompt=prompt,
+            prompt=prompt_sent,
             model=options.model,
             provider=current_provider().label,
             options={
@@ -237,7 +238,43 @@ class ImageRunState(rx.State, mixin=True):
                 "background_choice": self.background,  # "white" is sent as opaque + prompt words
                 **details,
             },
+            parent_id=parent_id,
         )
+
+
+class ImageRunState(ImageOptionsState, mixin=True):
+    """One streamed image: the prompt, the progress of a run, its steps and its final image."""
+
+    prompt: str = ""
+
+    # The run.
+    running: bool = False
+    progress: int = 0
+    stage: str = ""
+    elapsed_s: int = 0
+    received_partials: int = 0
+    steps: list[StepView] = []
+    preview_url: str = ""
+    error: str = ""
+    status: str = ""  # "", "running", "completed", "failed", "cancelled"
+    notices: list[str] = []
+
+    # The result.
+    final_url: str = ""
+    final_filename: str = ""
+    final_info: str = ""
+    usage_input: int = 0
+    usage_output: int = 0
+    usage_total: int = 0
+    duration_label: str = ""
+    cost_label: str = ""
+
+    job_id: str = ""
+    _run_key: str = ""
+
+    @rx.event
+    def set_prompt(self, value: str) -> None:
+        self.prompt = value[:MAX_PROMPT_CHARS]
 
     def _start_run(self, info: JobInfo, options: ImageOptions, target: JobTarget) -> RunStart:
         """Begin the run described by `info` (call it holding the state lock)."""
@@ -275,11 +312,6 @@ class ImageRunState(rx.State, mixin=True):
         self.notices = []
         self.job_id = ""
 
-    def _expected_seconds_per_event(self) -> float:
-        if current_provider().is_offline:
-            return float(os.environ.get("LOCAL_ENGINE_STEP_DELAY") or 0) + 0.5
-        return _SECONDS_PER_EVENT.get(self.quality, 10.0)
-
     # ----- following a run -----
 
     async def _follow_run(
@@ -298,7 +330,7 @@ class ImageRunState(rx.State, mixin=True):
         async with self:
             run_key = self._run_key
             total_events = self.partial_images + 1
-            seconds_per_event = self._expected_seconds_per_event()
+            seconds_per_event = expected_seconds_per_event(self.quality)
             lang = (await self.get_state(LanguageState)).lang
             offline = current_provider().is_offline
         last_event_at = started
@@ -355,11 +387,10 @@ class ImageRunState(rx.State, mixin=True):
                     yield _dispatch(f"{event_prefix}-complete", detail)
                 else:  # heartbeat: show life while the provider is silent
                     async with self:
-                        since = now - last_event_at
-                        current = progress_for(self.received_partials, total_events)
-                        upcoming = progress_for(self.received_partials + 1, total_events)
-                        creep = (upcoming - current) * 0.9 * (1 - math.exp(-since / seconds_per_event))
-                        self.progress = max(self.progress, int(current + creep))
+                        creeping = creeping_progress(
+                            self.received_partials, total_events, now - last_event_at, seconds_per_event
+                        )
+                        self.progress = max(self.progress, creeping)
                         self.elapsed_s = int(now - started)
             async with self:
                 if self.status == "running":  # the stream ended without a final image

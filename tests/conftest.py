@@ -19,6 +19,10 @@ from tests.loopback import free_port
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 STEP_DELAY = "0.4"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
 
 
 class RunningApp:
@@ -32,7 +36,9 @@ class RunningApp:
         return self.log_path.read_text(errors="replace")
 
 
-def app_environment(port: int, data_dir: Path, extra_env: dict[str, str] | None = None) -> dict[str, str]:
+def app_environment(
+    port: int, data_dir: Path, step_delay: str = STEP_DELAY, extra_env: dict[str, str] | None = None
+) -> dict[str, str]:
     env = dict(os.environ)
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
         env.pop(name, None)  # the tests use the offline engine
@@ -46,7 +52,7 @@ def app_environment(port: int, data_dir: Path, extra_env: dict[str, str] | None 
         REFLEX_CHECK_LATEST_VERSION="0",
         REFLEX_HTTP_CLIENT_BIND_ADDRESS="0.0.0.0",
         EMAIL_IMAGE_DATA_DIR=str(data_dir),
-        LOCAL_ENGINE_STEP_DELAY=STEP_DELAY,
+        LOCAL_ENGINE_STEP_DELAY=step_delay,
         PYTHONUNBUFFERED="1",
     )
     env.update(extra_env or {})
@@ -54,9 +60,16 @@ def app_environment(port: int, data_dir: Path, extra_env: dict[str, str] | None 
 
 
 def start_app(
-    port: int, data_dir: Path, log_path: Path, *, timeout: float = 240, extra_env: dict[str, str] | None = None
+    port: int,
+    data_dir: Path,
+    log_path: Path,
+    *,
+    timeout: float = 240,
+    step_delay: str = STEP_DELAY,
+    extra_env: dict[str, str] | None = None,
 ) -> RunningApp:
     """Start `reflex run --env prod` on `port` and wait until it answers; raise with its log if not.
+    `step_delay` is the offline engine's pause between streamed events (benchmarks pick their own).
 
     A second app beside the session's one needs its own build folder (`REFLEX_WEB_WORKDIR` in
     `extra_env`): a production build bakes its port into the pages it serves."""
@@ -65,7 +78,7 @@ def start_app(
         [str(ROOT / ".venv" / "bin" / "reflex"), "run", "--env", "prod", "--single-port",
          "--frontend-port", str(port), "--backend-port", str(port)],
         cwd=ROOT,
-        env=app_environment(port, data_dir, extra_env),
+        env=app_environment(port, data_dir, step_delay, extra_env),
         stdout=log_file,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
@@ -97,6 +110,12 @@ def stop_app(process: subprocess.Popen, sig: int = signal.SIGINT) -> None:
         process.wait(timeout=10)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: the session's sync Playwright keeps an event loop running in the main
+    thread, and `asyncio.run` in any test collected after the first browser test would fail."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)  # stable: order kept otherwise
+
+
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
     data_dir = tmp_path_factory.mktemp("app-data")
@@ -111,13 +130,7 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            ],
-        )
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 

@@ -57,10 +57,12 @@ def options_form(
     show_partials: bool = True,
     size_choices: Any = None,
     size_note: Any = None,
+    show_size: bool = True,
     extra_controls: Sequence[rx.Component] = (),
 ) -> rx.Component:
     """`size_choices` / `size_note` replace the state's own (the editor adds "same as the original");
-    `extra_controls` go at the end of the grid (the editor's input fidelity)."""
+    `extra_controls` go at the end of the grid (the editor's input fidelity); `show_size=False` for
+    pages whose sizes are fixed elsewhere (the campaign's slots)."""
     size_choices = state.size_choices if size_choices is None else size_choices
     size_note = state.size_plan_note if size_note is None else size_note
     models = [[name, caps.label] for name, caps in MODELS.items()]
@@ -71,7 +73,11 @@ def options_form(
     return rx.vstack(
         rx.grid(
             labelled_select("model", "option-model", models, state.model, state.set_model, disabled=state.running),
-            labelled_select("size", "option-size", size_choices, state.size, state.set_size, disabled=state.running),
+            *(
+                [labelled_select("size", "option-size", size_choices, state.size, state.set_size, disabled=state.running)]
+                if show_size
+                else []
+            ),
             labelled_select("quality", "option-quality", quality, state.quality, state.set_quality, disabled=state.running),
             rx.vstack(
                 rx.text(tr("background"), as_="label", size="2", weight="medium", html_for="option-background"),
@@ -126,9 +132,10 @@ def options_form(
             state.transparency_conflict,
             rx.callout(tr("transparent_needs"), icon="triangle-alert", color_scheme="orange", size="1", width="100%"),
         ),
-        rx.cond(
-            size_note != "",
-            rx.text(size_note, size="1", color_scheme="gray", id="size-note"),
+        *(
+            [rx.cond(size_note != "", rx.text(size_note, size="1", color_scheme="gray", id="size-note"))]
+            if show_size
+            else []
         ),
         spacing="3",
         width="100%",

@@ -93,15 +93,7 @@ def preview(state: Any, *, final_alt: str = "Final image", empty_key: str = "pre
             rx.cond(
                 state.preview_url != "",
                 rx.image(src=state.preview_url, alt="Preview", id="preview-image", **frame),
-                rx.center(
-                    rx.vstack(
-                        rx.icon("image", size=40, color=rx.color("gray", 8)),
-                        rx.text(tr(empty_key), color_scheme="gray", size="2", text_align="center"),
-                        align="center",
-                    ),
-                    min_height="260px",
-                    width="100%",
-                ),
+                empty_note("image", empty_key, min_height="260px", icon_size=40),
             ),
         ),
     )
@@ -176,9 +168,38 @@ def usage_panel(state: Any) -> rx.Component:
 
 
 def error_callout(state: Any) -> rx.Component:
+    return message_callout(state.error, "run-error")
+
+
+def message_callout(message: Any, element_id: str, *, size: str = "2", **props: Any) -> rx.Component:
+    """A red callout with `message` (a str Var), shown only while the message is not empty."""
     return rx.cond(
-        state.error != "",
-        rx.callout(state.error, icon="circle-alert", color_scheme="red", width="100%", id="run-error", role="alert"),
+        message != "",
+        rx.callout(
+            message, icon="circle-alert", color_scheme="red", size=size, width="100%", id=element_id, role="alert",
+            **props,
+        ),
+    )
+
+
+def empty_note(icon: str, text_key: str, *, min_height: str, icon_size: int = 36) -> rx.Component:
+    """A grey icon over a line of text, centred: what stands where a result will appear."""
+    return rx.center(
+        rx.vstack(
+            rx.icon(icon, size=icon_size, color=rx.color("gray", 8)),
+            rx.text(tr(text_key), color_scheme="gray", size="2", text_align="center"),
+            align="center",
+        ),
+        min_height=min_height,
+        width="100%",
+    )
+
+
+def offline_note() -> rx.Component:
+    """Says that the offline engine draws drafts, not AI pictures (nothing with a real provider)."""
+    return rx.cond(
+        ProviderState.provider_is_offline,
+        rx.text(tr("offline_note"), size="1", color_scheme="gray"),
     )
 
 
@@ -217,13 +238,6 @@ def run_messages(state: Any) -> rx.Component:
         rx.foreach(state.notices, lambda note: rx.callout(note, icon="info", size="1", width="100%")),
         error_callout(state),
         rx.cond(state.status == "cancelled", rx.text(tr("cancelled"), size="2", color_scheme="gray")),
-    )
-
-
-def offline_note() -> rx.Component:
-    return rx.cond(
-        ProviderState.provider_is_offline,
-        rx.text(tr("offline_note"), size="1", color_scheme="gray"),
     )
 
 

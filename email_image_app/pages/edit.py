@@ -399,7 +399,10 @@ class EditState(ImageRunState, rx.State):
             mask_mode = self.mask_mode
             mask_source = {"paint": painted_mask, "upload": self.mask_url}.get(mask_mode, "")
             width, height = self.original_width, self.original_height
-            info = self._job_info(prompt, options, target, kind="edit", input_images=len(image_urls), mask=mask_mode)
+            info = self._job_info(
+                self._prompt_for_background(prompt), options, target,
+                kind="edit", input_images=len(image_urls), mask=mask_mode,
+            )
             run = self._start_run(info, options, target)
         yield reveal(RESULT_CARD_ID)
         try:

@@ -1,0 +1,205 @@
+"""What a campaign is made of: products (typed or pasted as CSV), the image slots they give, the
+prompts prefilled the way the seed built them, and each slot's byte budget for email. No Reflex.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Sequence
+
+from email_image_app.image_job import filename_stem
+
+# Byte budgets of the email-ready images: what an email can carry without clipping or slow loads.
+# Decimal kilobytes, so "200 KB" holds whichever way a mail client counts.
+BYTE_BUDGETS: dict[str, int] = {"hero": 200_000, "product": 80_000, "logo": 60_000, "banner": 120_000}
+SLOT_SIZES: dict[str, tuple[int, int]] = {"hero": (1200, 600), "logo": (512, 512), "banner": (1200, 300)}
+PRODUCT_SIZES: tuple[str, ...] = ("400x400", "600x600")
+DEFAULT_PRODUCT_SIZE = "400x400"
+SLOT_KINDS: tuple[str, ...] = ("hero", "product", "logo", "banner")
+
+CSV_HEADER = ("id", "name", "description")
+MAX_CSV_ERRORS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Product:
+    id: str
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class CsvRowError:
+    """One refused CSV line: `line` is 1-based, as an editor shows it."""
+
+    line: int
+    reason: str  # "fields" | "empty_id" | "empty_name" | "duplicate_id"
+    found: int = 0  # field count, for "fields"
+    value: str = ""  # the offending id, for "duplicate_id"
+
+    def message(self, lang: str = "en") -> str:
+        fr = lang == "fr"
+        if self.reason == "fields":
+            return (
+                f"Ligne {self.line} : {self.found} champ(s) au lieu de id,nom,description. "
+                "Mettez entre guillemets un texte qui contient une virgule."
+                if fr
+                else f"Line {self.line}: {self.found} field(s) instead of id,name,description. "
+                "Put quotes around text that contains a comma."
+            )
+        if self.reason == "empty_id":
+            return f"Ligne {self.line} : l'id est vide." if fr else f"Line {self.line}: the id is empty."
+        if self.reason == "empty_name":
+            return f"Ligne {self.line} : le nom est vide." if fr else f"Line {self.line}: the name is empty."
+        return (
+            f"Ligne {self.line} : l'id « {self.value} » est déjà utilisé."
+            if fr
+            else f"Line {self.line}: the id '{self.value}' is already used."
+        )
+
+
+class ProductCsvError(ValueError):
+    """The pasted CSV has bad rows; nothing is imported. `errors` lists every bad line."""
+
+    def __init__(self, errors: list[CsvRowError]) -> None:
+        super().__init__("; ".join(error.message() for error in errors))
+        self.errors = errors
+
+    def message(self, lang: str = "en") -> str:
+        shown = [error.message(lang) for error in self.errors[:MAX_CSV_ERRORS_SHOWN]]
+        hidden = len(self.errors) - len(shown)
+        if hidden:
+            shown.append(f"… et {hidden} autre(s)." if lang == "fr" else f"… and {hidden} more.")
+        return " ".join(shown)
+
+
+def parse_products_csv(text: str) -> list[Product]:
+    """Products from `id,name,description` lines, header optional, quotes as Python's csv reads them.
+
+    The description may be left out (`id,name`). Blank lines are skipped. Raises ProductCsvError
+    listing every bad line, so the marketer can fix them all at once.
+    """
+    products: list[Product] = []
+    errors: list[CsvRowError] = []
+    seen_ids: set[str] = set()
+    reader = csv.reader(io.StringIO(text.strip("\ufeff")), skipinitialspace=True)
+    for row in reader:
+        line = reader.line_num
+        cells = [cell.strip() for cell in row]
+        if not any(cells):
+            continue
+        if not products and not errors and tuple(cell.lower() for cell in cells) in (CSV_HEADER, CSV_HEADER[:2]):
+            continue  # the header line
+        if len(cells) not in (2, 3):
+            errors.append(CsvRowError(line, "fields", found=len(cells)))
+            continue
+        product = Product(*cells)
+        if not product.id:
+            errors.append(CsvRowError(line, "empty_id"))
+        elif not product.name:
+            errors.append(CsvRowError(line, "empty_name"))
+        elif product.id in seen_ids:
+            errors.append(CsvRowError(line, "duplicate_id", value=product.id))
+        else:
+            seen_ids.add(product.id)
+            products.append(product)
+    if errors:
+        raise ProductCsvError(errors)
+    return products
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One image of the campaign: where it goes in the email, its exact size and byte budget."""
+
+    key: str  # "hero", "product-1".., "logo", "banner": stable while the form is edited
+    kind: str  # one of SLOT_KINDS
+    width: int
+    height: int
+    default_prompt: str
+    file_stem: str  # unique within the campaign, for file names in the ZIP
+    product: Product | None = None
+
+    @property
+    def size(self) -> str:
+        return f"{self.width}x{self.height}"
+
+    @property
+    def byte_budget(self) -> int:
+        return BYTE_BUDGETS[self.kind]
+
+
+def hero_prompt(subject: str) -> str:
+    return f"Professional marketing image for: {subject}"
+
+
+def product_prompt(product: Product) -> str:
+    if not product.description:
+        return f"Product showcase: {product.name}"
+    return f"Product showcase: {product.name} - {product.description}"
+
+
+def logo_prompt(subject: str) -> str:
+    return f"Simple brand logo for: {subject}, flat, centred, plain background"
+
+
+def banner_prompt(subject: str) -> str:
+    return f"Wide promotional email banner for: {subject}"
+
+
+def plan_slots(
+    subject: str,
+    products: Sequence[Product],
+    *,
+    product_size: str = DEFAULT_PRODUCT_SIZE,
+    include_logo: bool = False,
+    include_banner: bool = False,
+    product_keys: Sequence[str] | None = None,
+) -> list[Slot]:
+    """The campaign's slots in email order: hero, logo, products, banner. Products without a name
+    are skipped (a row being typed). `product_keys` (one per product) keep a product's slot key
+    stable while rows are added or removed; by default 'product-1', 'product-2'... by position."""
+    subject = subject.strip()
+    if product_size not in PRODUCT_SIZES:
+        raise ValueError(f"product size must be one of {', '.join(PRODUCT_SIZES)}")
+    product_width, product_height = (int(side) for side in product_size.split("x"))
+    stems = _UniqueStems()
+    slots = [Slot("hero", "hero", *SLOT_SIZES["hero"], hero_prompt(subject), stems.take("hero"))]
+    if include_logo:
+        slots.append(Slot("logo", "logo", *SLOT_SIZES["logo"], logo_prompt(subject), stems.take("logo")))
+    keys = list(product_keys) if product_keys is not None else [f"product-{n}" for n in range(1, len(products) + 1)]
+    if len(keys) != len(products):
+        raise ValueError("product_keys must have one key per product")
+    for number, (key, product) in enumerate(zip(keys, products), start=1):
+        if not product.name.strip():
+            continue
+        stem = stems.take(f"product-{filename_stem(product.id or str(number), max_words=4)}")
+        slots.append(Slot(key, "product", product_width, product_height, product_prompt(product), stem, product))
+    if include_banner:
+        slots.append(Slot("banner", "banner", *SLOT_SIZES["banner"], banner_prompt(subject), stems.take("banner")))
+    return slots
+
+
+def with_brand_notes(prompt: str, brand_notes: str) -> str:
+    """The prompt sent: the slot's prompt, then the campaign's brand/style notes when there are any."""
+    notes = brand_notes.strip()
+    prompt = prompt.strip()
+    if not notes:
+        return prompt
+    return f"{prompt.rstrip('.')}. {notes}"
+
+
+class _UniqueStems:
+    """File stems that never collide: 'product-a', then 'product-a-2' for a second 'A'."""
+
+    def __init__(self) -> None:
+        self._taken: set[str] = set()
+
+    def take(self, stem: str) -> str:
+        candidate, number = stem, 2
+        while candidate in self._taken:
+            candidate, number = f"{stem}-{number}", number + 1
+        self._taken.add(candidate)
+        return candidate
