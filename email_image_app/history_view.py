@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from email_image_app.history import Job, JobDetail, JobImage
 from email_image_app.image_run_state import format_usd
+from email_image_app.imagegen.sizing import read_composition_hint
 
 PROMPT_PREVIEW_CHARS = 140
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -97,12 +98,13 @@ def _cost_label(job: Job) -> str:
 
 def card_of(job: Job, now: datetime | None = None) -> JobCard:
     when_en, when_fr = when_labels(job.created_at, now)
-    prompt = " ".join(job.prompt.split())
+    written, _ = read_composition_hint(job.prompt)  # what the marketer wrote, without our crop advice
+    prompt = " ".join(written.split())
     return JobCard(
         id=job.id,
         kind=job.kind,
         status=job.status,
-        prompt=job.prompt,
+        prompt=written,
         prompt_preview=prompt if len(prompt) <= PROMPT_PREVIEW_CHARS else prompt[: PROMPT_PREVIEW_CHARS - 1] + "…",
         model=job.model,
         provider=job.provider,

@@ -32,7 +32,7 @@ from email_image_app.imagegen.options import (
     parse_size,
 )
 from email_image_app.imagegen.pricing import cost_usd
-from email_image_app.imagegen.sizing import SizePlan, plan_size
+from email_image_app.imagegen.sizing import SizePlan, composition_hint, plan_size
 from email_image_app.provider import current_provider
 from email_image_app.store import new_job_id
 
@@ -210,8 +210,15 @@ class ImageOptionsState(rx.State, mixin=True):
         )
         return options, target
 
+    def _prompt_to_send(self, prompt: str, options: ImageOptions, target: JobTarget) -> str:
+        """The prompt as sent for a new image: a "white" background is asked for in words (the API has
+        no such value), and a hard crop (a 4:1 banner from a 3:2 image) says which area survives."""
+        if self.background == "white":
+            prompt += WHITE_BACKGROUND_PROMPT_SUFFIX
+        return prompt + composition_hint(options.size, target.width, target.height)
+
     def _prompt_for_background(self, prompt: str) -> str:
-        """A "white" background is asked for in words too: the API has no such value."""
+        """An edit's prompt: the "white" background in words; the edited image sets the composition."""
         return prompt + WHITE_BACKGROUND_PROMPT_SUFFIX if self.background == "white" else prompt
 
     def _job_info(

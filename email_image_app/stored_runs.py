@@ -16,6 +16,7 @@ from email_image_app.history_view import already_made_label, final_info, format_
 from email_image_app.image_job import JobInfo
 from email_image_app.image_run_state import WHITE_BACKGROUND_PROMPT_SUFFIX, StepView, format_usd
 from email_image_app.imagegen.options import MODELS
+from email_image_app.imagegen.sizing import read_composition_hint
 from email_image_app.store import image_store
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,7 @@ class FormSettings:
 def form_settings_of(job: Job) -> FormSettings:
     options = job.options
     background = str(options.get("background_choice") or options.get("background") or "auto")
-    prompt = job.prompt
+    prompt, _ = read_composition_hint(job.prompt)  # the page adds it again for the same size
     if background == "white" and prompt.endswith(WHITE_BACKGROUND_PROMPT_SUFFIX):
         prompt = prompt[: -len(WHITE_BACKGROUND_PROMPT_SUFFIX)]  # the page adds it again
     return FormSettings(

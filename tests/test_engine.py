@@ -207,3 +207,21 @@ def test_usage_follows_the_gpt_image_token_table():
 def test_stage_out_of_range_is_refused():
     with pytest.raises(ValueError):
         engine.render("x", 100, 100, stage=2, stages=2)
+
+
+def test_the_engine_draws_inside_the_area_a_hard_crop_keeps() -> None:
+    """Told that only the central band survives, the draft puts its headline there, not in the cut-off top."""
+    from PIL import ImageFilter
+
+    from email_image_app.imagegen.sizing import composition_hint
+
+    def detail(image: Image.Image, box: tuple[int, int, int, int]) -> float:
+        return ImageStat.Stat(image.crop(box).convert("L").filter(ImageFilter.FIND_EDGES)).mean[0]
+
+    prompt = "Winter sale on wool coats, navy and gold"
+    hinted = Image.open(io.BytesIO(engine.render(
+        prompt + composition_hint("1536x1024", 1200, 300), 1536, 1024, stage=0, stages=1)))
+    plain = Image.open(io.BytesIO(engine.render(prompt, 1536, 1024, stage=0, stages=1)))
+    top, band = (0, 0, 1536, 320), (0, 320, 1536, 704)
+    assert detail(hinted, band) > 4 * detail(hinted, top)  # the cut-off top holds only a blurred backdrop
+    assert detail(plain, top) > 2 * detail(hinted, top)

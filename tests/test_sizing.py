@@ -149,3 +149,17 @@ def test_plan_size_for_uses_the_options_model_after_mapping_legacy_names() -> No
 def test_edit_size_keeps_the_image_size_when_it_can(model, image, request_size, target):
     plan = plan_edit_size(model, *image)
     assert (plan.request_size, (plan.target_width, plan.target_height)) == (request_size, target)
+
+
+def test_a_hard_crop_is_announced_in_the_prompt_and_read_back() -> None:
+    from email_image_app.imagegen.sizing import composition_hint, read_composition_hint
+
+    plan = plan_size("gpt-image-1.5", 1200, 300)  # 4:1 out of 1536x1024: three quarters are cut away
+    hint = composition_hint(plan.request_size, 1200, 300)
+    assert "central 1536x384 area" in hint
+    prompt, kept = read_composition_hint("Winter sale banner" + hint)
+    assert (prompt, kept) == ("Winter sale banner", (1536, 384))
+    # No crop, or no size asked for: nothing to say.
+    assert composition_hint("1024x1024", 600, 600) == ""
+    assert composition_hint("auto", 1200, 300) == ""
+    assert read_composition_hint("Plain prompt") == ("Plain prompt", None)

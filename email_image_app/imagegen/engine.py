@@ -37,6 +37,8 @@ from typing import Callable, Iterable, Sequence
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont, ImageOps
 
+from .sizing import read_composition_hint
+
 RGB = tuple[int, int, int]
 Box = tuple[float, float, float, float]
 
@@ -689,19 +691,44 @@ def render(
 ) -> bytes:
     """Draw stage `stage` of `stages` for a new image; stage `stages - 1` is the final image.
 
-    `variant` tells apart the images of one n>1 request (it only moves decorative details).
+    `variant` tells apart the images of one n>1 request (it only moves decorative details). A prompt
+    saying that only a central area is kept (`sizing.composition_hint`) gets its composition drawn
+    inside that area, as a real model told so would, and a blurred extension of it around.
     """
     _check_stage(stage, stages)
     transparent = resolve_background(background, output_format) == "transparent"
-    reading = read_prompt(prompt)
+    text, kept = read_composition_hint(prompt)
     seed = _seed("render", prompt, width, height, transparent, variant)
+    if kept is not None and (kept[0] < width or kept[1] < height):
+        inner_size = (min(kept[0], width), min(kept[1], height))
+        inner = _composition(text, inner_size, seed, stage, stages, quality, transparent)
+        canvas = _extended(inner, width, height, transparent)
+    else:
+        canvas = _composition(text, (width, height), seed, stage, stages, quality, transparent)
+    return _encode(_degrade(canvas, stage, stages), output_format, output_compression, transparent)
+
+
+def _composition(
+    prompt: str, size: tuple[int, int], seed: int, stage: int, stages: int, quality: str, transparent: bool
+) -> Image.Image:
+    reading = read_prompt(prompt)
     palette = build_palette(reading.colours, seed)
-    canvas = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    canvas = Image.new("RGBA", size, (0, 0, 0, 0))
     scene = _Scene(canvas, palette, reading, random.Random(seed), _stage_detail(stage, stages, quality), transparent)
-    _layout_for(width, height, reading)(scene)
+    _layout_for(size[0], size[1], reading)(scene)
     if stage == stages - 1:
         _draft_tag(canvas, scene.ink)
-    return _encode(_degrade(canvas, stage, stages), output_format, output_compression, transparent)
+    return canvas
+
+
+def _extended(inner: Image.Image, width: int, height: int, transparent: bool) -> Image.Image:
+    """`inner` centred on a `width`x`height` canvas: transparent around it, or its own blurred cover."""
+    if transparent:
+        canvas = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    else:
+        canvas = ImageOps.fit(inner, (width, height), Image.BILINEAR).filter(ImageFilter.GaussianBlur(24))
+    canvas.paste(inner, ((width - inner.width) // 2, (height - inner.height) // 2), inner)
+    return canvas
 
 
 def _open_image(data: bytes) -> Image.Image:

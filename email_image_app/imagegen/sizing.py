@@ -9,6 +9,7 @@ exact target afterwards (`imaging.fit_exact`) instead of being upscaled.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from .options import ImageOptions, ModelCapabilities, OptionsError, get_model, parse_size
@@ -176,3 +177,39 @@ def _fits_limits(model: ModelCapabilities, width: int, height: int) -> bool:
     except OptionsError:
         return False
     return True
+
+
+# A request whose result is cropped hard (a 4:1 banner out of a 3:2 image) tells the provider which
+# part survives, so the text and the subject are drawn inside it rather than cut off. The wording is
+# plain English for a real model; the offline engine reads the same sentence back.
+_CROP_HINT = " Composition: only the central {w}x{h} area of the image is kept; place all text and the main subject inside it."
+_CROP_HINT_PATTERN = re.compile(r" Composition: only the central (\d+)x(\d+) area of the image is kept; place all text and the main subject inside it\.")
+# Below this difference of aspect ratio the crop loses too little to mention.
+_CROP_HINT_MIN_LOSS = 0.15
+
+
+def kept_area(request_width: int, request_height: int, target_width: int, target_height: int) -> tuple[int, int]:
+    """The central area of the provider's image that survives the cover crop to the target aspect."""
+    target_ratio = target_width / target_height
+    if request_width / request_height > target_ratio:
+        return round(request_height * target_ratio), request_height
+    return request_width, round(request_width / target_ratio)
+
+
+def composition_hint(request_size: str, target_width: int, target_height: int) -> str:
+    """A sentence to add to the prompt when the crop throws away much of the image; '' otherwise."""
+    if request_size == "auto":
+        return ""
+    request_width, request_height = parse_size(request_size)
+    width, height = kept_area(request_width, request_height, target_width, target_height)
+    if width * height >= (1 - _CROP_HINT_MIN_LOSS) * request_width * request_height:
+        return ""
+    return _CROP_HINT.format(w=width, h=height)
+
+
+def read_composition_hint(prompt: str) -> tuple[str, tuple[int, int] | None]:
+    """(prompt without the hint, the kept area it names or None)."""
+    match = _CROP_HINT_PATTERN.search(prompt)
+    if match is None:
+        return prompt, None
+    return prompt[: match.start()] + prompt[match.end():], (int(match.group(1)), int(match.group(2)))

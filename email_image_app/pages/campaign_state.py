@@ -342,7 +342,7 @@ class CampaignState(ImageOptionsState, rx.State):
         options, target = self._options_for_size(width, height)
         options.validate()
         prompt = slot.prompt.strip()
-        prompt_sent = self._prompt_for_background(with_brand_notes(prompt, self.brand_notes))
+        prompt_sent = self._prompt_to_send(with_brand_notes(prompt, self.brand_notes), options, target)
         return {
             "kind": slot.kind,
             "prompt": prompt,
@@ -467,7 +467,11 @@ class CampaignState(ImageOptionsState, rx.State):
         slot = next((row for row in self.slots if row.key == key), None)
         if slot is not None and slot.prompt.strip() and slot.prompt.strip() != request["prompt"]:
             request["prompt"] = slot.prompt.strip()
-            request["prompt_sent"] = self._prompt_for_background(with_brand_notes(request["prompt"], self.brand_notes))
+            request["prompt_sent"] = self._prompt_to_send(
+                with_brand_notes(request["prompt"], self.brand_notes),
+                ImageOptions(**request["options"]),
+                JobTarget(**request["target"]),
+            )
         self._requests[key] = json.dumps(request)
         tile = self.tiles[position]
         self.tiles[position] = self._new_tile(key, tile.kind, tile.title, tile.size_label, request)

@@ -70,7 +70,7 @@ class GenerateState(ImageRunState, StoredRunState, rx.State):
             except OptionsError as exc:
                 self.error = exc.message
                 return
-            info = self._job_info(self._prompt_for_background(prompt), options, target, kind="generation")
+            info = self._job_info(self._prompt_to_send(prompt, options, target), options, target, kind="generation")
             if await self._offer_stored_result(info, lang):
                 return  # exactly this was made before: the marketer chooses (show it / generate anyway)
             self._clear_stored_offer()
