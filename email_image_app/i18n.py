@@ -277,6 +277,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Le JPEG s'affiche partout ; le WebP est plus léger mais Outlook pour Windows ne l'affiche pas.",
     ),
     "generate_campaign": ("Generate campaign", "Générer la campagne"),
+    "image_to_make_count": ("image to make", "image à créer"),
     "images_to_make_count": ("images to make", "images à créer"),
     "at_once": ("at once", "en même temps"),
     "generate_help": (

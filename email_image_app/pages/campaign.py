@@ -511,7 +511,8 @@ def _generate_bar() -> rx.Component:
     return rx.card(
         rx.flex(
             rx.vstack(
-                rx.text(state.slots.length(), " ", tr("images_to_make_count"), " · ", state.concurrency, " ",
+                rx.text(state.slots.length(), " ",
+                        rx.cond(state.slots.length() == 1, tr("image_to_make_count"), tr("images_to_make_count")), " · ", state.concurrency, " ",
                         tr("at_once"), size="3", weight="bold", id="campaign-plan-summary"),
                 rx.cond(
                     ~ProviderState.provider_is_offline & (state.estimate_label != ""),
