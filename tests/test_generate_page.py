@@ -144,6 +144,8 @@ def test_cancel_stops_the_stream_and_keeps_the_last_step(page, app_server):
         ("[[engine:401]]", "API key was rejected", 0),
         ("[[engine:cut]]", "stream was cut", 2),
         ("[[engine:moderation]]", "safety system", 1),
+        # The client waits as told (Retry-After: 1) and tries twice more before telling the marketer.
+        ("[[engine:429]]", "Rate limited by the provider. Try again after 1 s", 0),
     ],
 )
 def test_provider_errors_show_a_message_and_unlock_the_button(page, app_server, hook, message, steps_kept):
