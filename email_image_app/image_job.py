@@ -18,7 +18,7 @@ from email_image_app import imaging
 from email_image_app.error_messages import describe_error
 from email_image_app.history import JobRecorder, SavedImage, default_history
 from email_image_app.imagegen.events import ImageCompleted, ImageUsage, IncompleteStreamError, PartialImage, StreamEvent
-from email_image_app.runs import RunCancelled
+from email_image_app.runs import RunCancelled, is_user_cancel
 from email_image_app.store import ImageStore, image_store
 
 PREVIEW_MAX_SIDE = 960
@@ -170,7 +170,10 @@ async def _store_final(
 
 async def _record_end(recorder: JobRecorder, exc: BaseException) -> None:
     """How a stream that raised `exc` ended, for its history row."""
-    if isinstance(exc, (asyncio.CancelledError, GeneratorExit, RunCancelled)):
+    if isinstance(exc, asyncio.CancelledError) and not is_user_cancel(exc):
+        # Not the Cancel button: the server is stopping. The job did not end by anyone's choice.
+        await recorder.finish("interrupted")
+    elif isinstance(exc, (asyncio.CancelledError, GeneratorExit, RunCancelled)):
         await recorder.finish("cancelled")
     elif isinstance(exc, Exception):
         await recorder.finish("failed", describe_error(exc, "en", partials_received=recorder.partials))

@@ -22,6 +22,15 @@ class RunCancelled(Exception):
     """The run was cancelled through `cancel(key)`."""
 
 
+# The message of a cancel that a person asked for, so that the history can tell it from a run cut
+# short by the server stopping (which also cancels tasks, without this message).
+USER_CANCEL = "cancelled by the user"
+
+
+def is_user_cancel(exc: BaseException) -> bool:
+    return isinstance(exc, asyncio.CancelledError) and USER_CANCEL in exc.args
+
+
 _tasks: dict[str, asyncio.Task] = {}
 
 
@@ -30,7 +39,7 @@ def cancel(key: str) -> bool:
     task = _tasks.get(key)
     if task is None or task.done():
         return False
-    task.cancel()
+    task.cancel(USER_CANCEL)
     return True
 
 

@@ -250,6 +250,23 @@ def test_cancel_through_runs_marks_the_job_cancelled_and_keeps_what_came(slow_en
     assert detail.job.duration_ms is not None and detail.final is None
 
 
+def test_a_run_cut_short_by_the_server_stopping_is_interrupted_not_cancelled(slow_engine_url, job_history, store):
+    info = job_info("Beach towels, turquoise stripes")
+
+    async def server_stops_after_first_step() -> None:
+        stream = store_stream(events_of(slow_engine_url, info), "job-shutdown", TARGET, store=store, info=info)
+        consumer = asyncio.current_task()
+        with pytest.raises(asyncio.CancelledError):
+            async for item in runs.consume("test:job-shutdown", stream, heartbeat=5):
+                if isinstance(item, StepSaved):
+                    consumer.cancel()  # what stopping the server does to a page's task: no user message
+
+    run(server_stops_after_first_step())
+    detail = job_history.detail("job-shutdown")
+    assert detail.job.status == "interrupted"
+    assert [image.index for image in detail.partials] == [0]
+
+
 def test_a_consumer_that_stops_listening_cancels_the_job(slow_engine_url, job_history, store):
     info = job_info("Winter boots, snowy street")
 
