@@ -103,17 +103,23 @@ def test_partials_stream_in_one_by_one_then_final_downloads_and_copies(page, app
 
 
 @pytest.mark.parametrize(
-    ("size_label", "format_label", "expected"),
-    [("Product 400×400", "JPEG", ("JPEG", (400, 400))), ("Banner 1200×300", "WEBP", ("WEBP", (1200, 300)))],
+    ("size_label", "format_label", "partials", "expected"),
+    [
+        ("Product 400×400", "JPEG", 1, ("JPEG", (400, 400))),
+        # No partial images: one silent wait, then the final image alone.
+        ("Banner 1200×300", "WEBP", 0, ("WEBP", (1200, 300))),
+    ],
 )
-def test_email_sizes_come_out_exact_in_the_chosen_format(page, app_server, size_label, format_label, expected):
+def test_email_sizes_come_out_exact_in_the_chosen_format(page, app_server, size_label, format_label, partials, expected):
     page.goto(app_server.url)
     choose(page, "option-size", size_label)
     choose(page, "option-format", format_label)
-    choose(page, "option-partials", "1")
+    choose(page, "option-partials", str(partials))
     page.fill("#prompt", "Navy blue wool scarf, winter collection")
     page.click("#generate-button")
     page.wait_for_selector("img[alt='Final image']")
+    assert page.locator("img[alt^='Step ']").count() == partials
+    assert page.inner_text("#partial-count").endswith(str(partials))
     with page.expect_download() as download_info:
         page.click("#download-button")
     image = Image.open(download_info.value.path())
