@@ -107,7 +107,8 @@ def options_form(
                 else []
             ),
             *extra_controls,
-            columns=rx.breakpoints(initial="2", sm="3"),
+            # As many columns as fit at 150 px: model names stay readable in a narrow card.
+            grid_template_columns="repeat(auto-fill, minmax(150px, 1fr))",
             spacing="3",
             width="100%",
         ),
