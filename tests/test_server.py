@@ -16,7 +16,8 @@ from PIL import Image, ImageChops, ImageDraw
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
-from email_image_app.imagegen.server import STEP_DELAY_ENV, EngineEndpoints, EngineLimits, create_engine_app
+from email_image_app.imagegen.engine_requests import EngineLimits
+from email_image_app.imagegen.server import STEP_DELAY_ENV, EngineEndpoints, create_engine_app
 from tests.loopback import serve_asgi
 
 FRAME = re.compile(rb"event: ([a-z_.]+)\ndata: ([^\n]*)\n\n")
