@@ -222,7 +222,9 @@ class _FilePart:
 
 
 @dataclass
-class _EditUpload:
+class EditUpload:
+    """An edit request as received (form fields, image parts, mask part), before `validate_images`."""
+
     fields: dict[str, Any] = field(default_factory=dict)
     images: list[_FilePart] = field(default_factory=list)
     mask: _FilePart | None = None
@@ -244,8 +246,8 @@ def _decode_data_url(url: Any, name: str) -> _FilePart:
     return _FilePart(name, media_type or None, data)
 
 
-def json_edit_upload(body: dict[str, Any], limits: EngineLimits) -> _EditUpload:
-    upload = _EditUpload(fields={k: v for k, v in body.items() if k not in ("images", "mask")})
+def json_edit_upload(body: dict[str, Any], limits: EngineLimits) -> EditUpload:
+    upload = EditUpload(fields={k: v for k, v in body.items() if k not in ("images", "mask")})
     references = body.get("images")
     if references is None:
         raise ApiError(400, "Missing required parameter: 'images'.", param="images", code="missing_required_parameter")
@@ -279,8 +281,8 @@ def _check_image_count(count: int, param: str, limits: EngineLimits) -> None:
         )
 
 
-async def multipart_edit_upload(request: Request, limits: EngineLimits) -> _EditUpload:
-    upload = _EditUpload()
+async def multipart_edit_upload(request: Request, limits: EngineLimits) -> EditUpload:
+    upload = EditUpload()
     raw_images: list[tuple[str, UploadFile]] = []
     try:
         # Room for a few more files than allowed, so the count check below can name the problem.
@@ -374,7 +376,7 @@ def _too_many_pixels(name: str, width: int, height: int, limits: EngineLimits) -
     )
 
 
-def validate_images(upload: _EditUpload, limits: EngineLimits) -> tuple[tuple[InputImage, ...], bytes | None]:
+def validate_images(upload: EditUpload, limits: EngineLimits) -> tuple[tuple[InputImage, ...], bytes | None]:
     """Blocking (decodes every image): run it in a thread."""
     images = tuple(_inspect_image(part, limits) for part in upload.images)
     if upload.mask is None:
