@@ -26,6 +26,7 @@ class ImageTile:
     thumb_url: str
     filename: str
     label: str  # "Step 2 · 1.3 s"
+    elapsed: str = ""  # "1.3 s": when it arrived, for captions worded in the page's language
 
 
 @dataclass
@@ -135,6 +136,7 @@ def _tile(image: JobImage) -> ImageTile:
         thumb_url=image.thumb_url,
         filename=posixpath.basename(image.url),
         label=f"{name} · {elapsed}" if elapsed else name,
+        elapsed=elapsed,
     )
 
 

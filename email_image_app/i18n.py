@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
+from reflex_base.vars.base import Var, VarData
 
 LANGUAGES = {"en": "English", "fr": "Français"}
 
@@ -246,7 +249,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "remove_product": ("Remove product", "Retirer le produit"),
     "add_product": ("Add product", "Ajouter un produit"),
     "paste_csv": ("Paste CSV", "Coller un CSV"),
-    "csv_label": ("Products as CSV: id,name,description", "Produits en CSV : id,nom,description"),
+    # The header the parser recognises is English in both languages (campaign_plan.CSV_HEADER).
+    "csv_label": ("Products as CSV: id,name,description", "Produits en CSV : id,name,description"),
     "csv_import": ("Use these products", "Utiliser ces produits"),
     "csv_help": (
         "Replaces the rows above. A header line is optional; quote text that contains commas.",
@@ -321,6 +325,45 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "email_preview": ("Email preview", "Aperçu de l'e-mail"),
     "list_price": ("(estimate at list price)", "(estimation au prix catalogue)"),
+    # Shared by every page
+    "colon": (": ", " : "),  # French sets a space before the colon
+    "percent": ("%", "\u202f%"),  # and before the percent sign (a narrow no-break one)
+    "offline_engine": ("Offline engine", "Moteur hors ligne"),
+    "step": ("Step", "Étape"),
+    "final": ("Final", "Finale"),
+    "from_history": ("From the history", "Depuis l'historique"),
+    "kb": ("KB", "Ko"),
+    "bytes": ("bytes", "octets"),
+    "base64_copied": (
+        "Base64 copied to the clipboard ({size} bytes of image).",
+        "Base64 copié dans le presse-papiers ({size} octets d'image).",
+    ),
+    # The options form's choices
+    "quality_low": ("Low", "Basse"),
+    "quality_medium": ("Medium", "Moyenne"),
+    "quality_high": ("High", "Haute"),
+    "quality_auto": ("Auto", "Auto"),
+    "background_auto": ("Auto", "Auto"),
+    "background_opaque": ("Opaque", "Opaque"),
+    "background_white": ("White", "Blanc"),
+    "background_transparent": ("Transparent", "Transparent"),
+    "fidelity_low": ("Low", "Faible"),
+    "fidelity_high": ("High", "Élevée"),
+    "size_header": ("Email header", "En-tête d'e-mail"),
+    "size_product_small": ("Product", "Produit"),
+    "size_product": ("Product", "Produit"),
+    "size_logo": ("Logo", "Logo"),
+    "size_banner": ("Banner", "Bannière"),
+    "size_native": ("(native)", "(natif)"),
+    "size_original": ("Original", "D'origine"),
+    "size_note_fit": (
+        "{model} draws {request}; the result is cropped and resized to exactly {target}.",
+        "{model} dessine en {request} ; le résultat est recadré et redimensionné à exactement {target}.",
+    ),
+    "size_note_direct": (
+        "{model} works at {request} directly: no cropping or resizing.",
+        "{model} travaille directement en {request} : ni recadrage ni redimensionnement.",
+    ),
 }
 
 
@@ -348,3 +391,46 @@ def translate(key: str, lang: str, **values: object) -> str:
     {placeholders}."""
     english, french = STRINGS[key]
     return (french if lang == "fr" else english).format(**values)
+
+
+def in_language(english: Any, french: Any) -> rx.Var:
+    """`english` or `french` (values or Vars, e.g. two labels the server built), switched in the browser."""
+    return rx.cond(LanguageState.lang == "fr", french, english)
+
+
+# JavaScript that rewrites English figures the French way: thousands "1,368" -> "1 368" (narrow
+# no-break space), decimals "1.5" -> "1,5", and byte units "KB"/"MB" -> "Ko"/"Mo".
+_FRENCH_FIGURES_JS = (
+    r"String({text}).replace(/(\d),(?=\d{{3}}\b)/g, '$1\u202f').replace(/(\d)\.(\d)/g, '$1,$2')"
+    r".replace(/\bKB\b/g, 'Ko').replace(/\bMB\b/g, 'Mo')"
+)
+
+
+def _french_figures(text: Var) -> Var:
+    return Var(
+        _js_expr=_FRENCH_FIGURES_JS.format(text=text),
+        _var_type=str,
+        _var_data=VarData.merge(text._get_all_var_data()),
+    ).to(str)
+
+
+def figures(text: Any) -> rx.Var:
+    """A label with figures the server built the English way ('1.5 s', '133 KB', '1,368'), written the
+    French way in French ('1,5 s', '133 Ko', '1 368'). Only for labels of figures: it would also
+    rewrite a dot inside a name ('gpt-image-1.5')."""
+    text = Var.create(text)
+    return in_language(text, _french_figures(text))
+
+
+def money(amount: Any) -> rx.Var:
+    """A dollar amount built as '$0.123', written '0,123 $' in French; "" stays ""."""
+    amount = Var.create(amount).to(str)
+    return rx.cond(amount == "", "", in_language(amount, _french_figures(amount.replace("$", "")) + " $"))
+
+
+def provider_name(label: Any) -> rx.Var:
+    """The provider's label ('Offline engine', 'OpenAI-compatible (host)') in the page's language."""
+    label = Var.create(label).to(str)
+    return in_language(
+        label, label.replace("Offline engine", "Moteur hors ligne").replace("OpenAI-compatible", "Compatible OpenAI")
+    )

@@ -19,13 +19,14 @@ import reflex as rx
 
 from email_image_app import runs
 from email_image_app.error_messages import describe_error
-from email_image_app.i18n import LanguageState
+from email_image_app.i18n import STRINGS, LanguageState, translate
 from email_image_app.image_job import FinalSaved, JobInfo, JobTarget, StepSaved, filename_stem, store_stream
 from email_image_app.imagegen.events import ImageStreamError, StreamEvent
 from email_image_app.imagegen.options import (
     DEFAULT_MODEL,
     EMAIL_SIZES,
     MAX_PROMPT_CHARS,
+    EmailSize,
     MODELS,
     ImageOptions,
     OptionsError,
@@ -86,6 +87,20 @@ def creeping_progress(received: int, total: int, seconds_since_event: float, sec
     return int(current + creep)
 
 
+def _preset_label(preset: EmailSize, lang: str) -> str:
+    key = f"size_{preset.key}"
+    return translate(key, lang) if key in STRINGS else preset.label
+
+
+def size_note(model: str, plan: SizePlan, lang: str) -> str:
+    """What the provider is asked for and what the page delivers, in `lang`."""
+    request = f"{plan.request_width}×{plan.request_height}"
+    if not plan.needs_fit:
+        return translate("size_note_direct", lang, model=model, request=request)
+    target = f"{plan.target_width}×{plan.target_height}"
+    return translate("size_note_fit", lang, model=model, request=request, target=target)
+
+
 def expected_seconds_per_event(quality: str) -> float:
     """Rough seconds between two streamed events, used only to pace the creeping bar."""
     if current_provider().is_offline:
@@ -143,12 +158,16 @@ class ImageOptionsState(rx.State, mixin=True):
 
     @rx.var
     def size_choices(self) -> list[list[str]]:
-        """[value, label] pairs: the email presets, then the model's native sizes."""
-        choices = [[preset.size, f"{preset.label} {preset.width}×{preset.height}"] for preset in EMAIL_SIZES]
-        seen = {value for value, _ in choices}
+        """[value, English label, French label]: the email presets, then the model's native sizes."""
+        choices = [
+            [preset.size, *(f"{_preset_label(preset, lang)} {preset.width}×{preset.height}" for lang in ("en", "fr"))]
+            for preset in EMAIL_SIZES
+        ]
+        seen = {choice[0] for choice in choices}
         for native in MODELS.get(self.model, MODELS[DEFAULT_MODEL]).native_sizes():
             if native not in seen:
-                choices.append([native, native.replace("x", "×") + " (native)"])
+                shown = native.replace("x", "×")
+                choices.append([native, *(f"{shown} {translate('size_native', lang)}" for lang in ("en", "fr"))])
         return choices
 
     @rx.var
@@ -160,19 +179,21 @@ class ImageOptionsState(rx.State, mixin=True):
     def transparency_conflict(self) -> bool:
         return self.background == "transparent" and self.output_format == "jpeg"
 
-    @rx.var
-    def size_plan_note(self) -> str:
+    def _size_plan_note(self, lang: str) -> str:
         try:
             width, height = parse_size(self.size)
             plan = plan_size(self.model, width, height)
         except OptionsError as exc:
             return exc.message
-        if not plan.needs_fit:
-            return ""
-        return (
-            f"{self.model} draws {plan.request_width}×{plan.request_height}; "
-            f"the result is cropped and resized to exactly {width}×{height}."
-        )
+        return size_note(self.model, plan, lang) if plan.needs_fit else ""
+
+    @rx.var
+    def size_plan_note(self) -> str:
+        return self._size_plan_note("en")
+
+    @rx.var
+    def size_plan_note_fr(self) -> str:
+        return self._size_plan_note("fr")
 
     @rx.var
     def uses_compression(self) -> bool:
@@ -257,7 +278,11 @@ class ImageRunState(ImageOptionsState, mixin=True):
     # The run.
     running: bool = False
     progress: int = 0
+    # What the run is at, as a key the page words in its language: "request_sent", "partial" (step
+    # `stage_step` of `stage_steps`), "done", "cancelled", "failed" or "from_history".
     stage: str = ""
+    stage_step: int = 0
+    stage_steps: int = 0
     elapsed_s: int = 0
     received_partials: int = 0
     steps: list[StepView] = []
@@ -295,7 +320,7 @@ class ImageRunState(ImageOptionsState, mixin=True):
         self.running = True
         self.status = "running"
         self.progress = int(progress_for(0, self.partial_images + 1))
-        self.stage = "Request sent"
+        self.stage = "request_sent"
         self.job_id = job_id
         self._run_key = f"{self.router.session.client_token}:{job_id}"
 
@@ -305,6 +330,7 @@ class ImageRunState(ImageOptionsState, mixin=True):
         self.status = ""
         self.progress = 0
         self.stage = ""
+        self.stage_step = self.stage_steps = 0
         self.elapsed_s = 0
         self.received_partials = 0
         self.steps = []
@@ -360,7 +386,8 @@ class ImageRunState(ImageOptionsState, mixin=True):
                         )
                         self.preview_url = item.preview_url
                         self.progress = int(progress_for(self.received_partials, total_events))
-                        self.stage = f"Partial {item.index + 1} of {total_events - 1}"
+                        self.stage = "partial"
+                        self.stage_step, self.stage_steps = item.index + 1, total_events - 1
                         self.elapsed_s = int(now - started)
                     detail = {"partialImage": item.preview_url, "index": item.index, "totalSteps": total_events}
                     yield _dispatch(f"{event_prefix}-progress", detail)
@@ -383,7 +410,7 @@ class ImageRunState(ImageOptionsState, mixin=True):
                             "" if offline else format_usd(cost_usd(model, usage))
                         )
                         self.progress = 100
-                        self.stage = "Done"
+                        self.stage = "done"
                         self.status = "completed"
                         self.elapsed_s = int(now - started)
                     detail = {
@@ -408,17 +435,17 @@ class ImageRunState(ImageOptionsState, mixin=True):
         except runs.RunCancelled:
             async with self:
                 self.status = "cancelled"
-                self.stage = "Cancelled"
+                self.stage = "cancelled"
         except (ImageStreamError, OptionsError) as exc:
             async with self:
                 self.status = "failed"
-                self.stage = "Failed"
+                self.stage = "failed"
                 self.error = describe_error(exc, lang, partials_received=self.received_partials)
         except Exception as exc:  # keep the page usable whatever went wrong; log the cause server-side
             logger.exception("image run %s failed", job_id)
             async with self:
                 self.status = "failed"
-                self.stage = "Failed"
+                self.stage = "failed"
                 self.error = describe_error(exc, lang, partials_received=self.received_partials)
         finally:
             async with self:
@@ -434,8 +461,17 @@ class ImageRunState(ImageOptionsState, mixin=True):
         self.preview_url = url
 
     @rx.event
-    def base64_copied(self, size: int | None) -> rx.event.EventSpec:
-        return rx.toast.success(f"Base64 copied to the clipboard ({size or 0:,} bytes of image).")
+    async def base64_copied(self, size: int | None) -> rx.event.EventSpec:
+        return await base64_copied_toast(self, size)
+
+
+async def base64_copied_toast(state: rx.State, size: int | None) -> rx.event.EventSpec:
+    """The confirmation of Copy Base64, in the marketer's language (`state` is any page's state)."""
+    lang = (await state.get_state(LanguageState)).lang
+    count = f"{size or 0:,}"
+    if lang == "fr":
+        count = count.replace(",", "\u202f")
+    return rx.toast.success(translate("base64_copied", lang, size=count))
 
 
 def _dispatch(name: str, detail: dict) -> rx.event.EventSpec:

@@ -115,7 +115,7 @@ class StoredRunState(rx.State, mixin=True):
         assert final is not None
         self.job_id = job.id
         self.status = "completed"
-        self.stage = "From the history"  # not a new (paid) run
+        self.stage = "from_history"  # not a new (paid) run
         self.progress = 100
         self.elapsed_s = round((job.duration_ms or 0) / 1000)
         self.error = ""

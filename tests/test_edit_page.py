@@ -319,3 +319,13 @@ def test_edit_page_speaks_french(page, app_server):
     assert page.inner_text("#edit-button").strip() == "Modifier l'image"
     page.set_input_files(IMAGE_ZONE, files=[file_part("notes.png", b"not a picture" * 40)])
     assert "notes.png n'est pas une image" in upload_error_text(page)
+
+    # A run in French: the options, the figures and the tokens beside the final image too.
+    upload_original(page, photo(600, 400), name="good.png")
+    assert re.fullmatch(r"600×400 · PNG · \d+ Ko", page.inner_text("#original-info").strip())
+    assert page.inner_text("#option-size").strip() == "D'origine"
+    assert page.inner_text("#option-input-fidelity").strip() == "Faible"
+    run_edit(page, "Un ciel bleu")
+    page.wait_for_selector("img[alt='Final']")
+    assert re.fullmatch(r"Jetons : [1-9]\d*", page.inner_text("#final-detail").strip())
+    assert page.inner_text("#run-stage").startswith("Terminée")

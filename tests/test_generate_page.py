@@ -76,6 +76,7 @@ def test_partials_stream_in_one_by_one_then_final_downloads_and_copies(page, app
     assert page.inner_text("#partial-count").endswith("3")
     assert [page.get_attribute(f"img[alt='Step {n}']", "alt") for n in (1, 2, 3)] == ["Step 1", "Step 2", "Step 3"]
     assert page.inner_text("#generate-button").strip() == "Generate"
+    assert page.inner_text("#run-stage").startswith("Done · Elapsed")
     assert "Tokens" in page.inner_text("#usage-tokens")
 
     with page.expect_download() as download_info:

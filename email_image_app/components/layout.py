@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from email_image_app.i18n import LANGUAGES, LanguageState, tr
+from email_image_app.i18n import LANGUAGES, LanguageState, provider_name, tr
 from email_image_app.provider import ProviderState
 
 NAV = (("nav_generate", "/"), ("nav_edit", "/edit"), ("nav_campaign", "/campaign"), ("nav_history", "/history"))
@@ -26,7 +26,7 @@ def header() -> rx.Component:
         rx.hstack(
             rx.badge(
                 rx.cond(ProviderState.provider_is_offline, rx.icon("wifi-off", size=12), rx.icon("cloud", size=12)),
-                ProviderState.provider_label,
+                provider_name(ProviderState.provider_label),
                 color_scheme=rx.cond(ProviderState.provider_is_offline, "amber", "green"),
                 variant="soft",
                 size="2",

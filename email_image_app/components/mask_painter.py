@@ -14,7 +14,7 @@ import reflex as rx
 
 from email_image_app.components.run_view import overlay_style
 from email_image_app.components.upload_zone import ACCEPTED_MASK_TYPES, section_title, upload_zone
-from email_image_app.i18n import tr
+from email_image_app.i18n import figures, tr
 
 MASK_CANVAS_ID = "mask-canvas"
 # Painted strokes are opaque on the canvas; the canvas is shown half transparent.
@@ -145,7 +145,7 @@ def _mask_file(state: Any, upload_id: str) -> rx.Component:
         ),
         rx.hstack(
             rx.icon("square-dashed", size=16, color=rx.color("gray", 11)),
-            rx.text(state.mask_name, " · ", state.mask_label, size="2", id="mask-info", trim="both"),
+            rx.text(state.mask_name, " · ", figures(state.mask_label), size="2", id="mask-info", trim="both"),
             rx.spacer(),
             rx.icon_button(
                 rx.icon("x", size=14),

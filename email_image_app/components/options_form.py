@@ -7,16 +7,18 @@ from typing import Any, Sequence
 
 import reflex as rx
 
-from email_image_app.i18n import tr
+from email_image_app.i18n import in_language, tr
+from email_image_app.image_run_state import BACKGROUND_CHOICES
 from email_image_app.imagegen.options import MODELS, OUTPUT_FORMATS, QUALITIES
 
 
 def labelled_select(label_key: str, control_id: str, choices: Any, value: Any, on_change: Any, *, disabled: Any = False) -> rx.Component:
-    """A Radix select with a visible label; `choices` is a list of [value, label] pairs (static or Var)."""
+    """A Radix select with a visible label; `choices` is a list of [value, label] pairs (the label may
+    be a `tr` Var), or a Var of [value, English label, French label] lists (built by the server)."""
     if isinstance(choices, list):
         items = [rx.select.item(text, value=val) for val, text in choices]
     else:
-        items = [rx.foreach(choices, lambda pair: rx.select.item(pair[1], value=pair[0]))]
+        items = [rx.foreach(choices, lambda choice: rx.select.item(in_language(choice[1], choice[2]), value=choice[0]))]
     return rx.vstack(
         rx.text(tr(label_key), as_="label", size="2", weight="medium", html_for=control_id),
         rx.select.root(
@@ -60,16 +62,21 @@ def options_form(
     show_size: bool = True,
     extra_controls: Sequence[rx.Component] = (),
 ) -> rx.Component:
-    """`size_choices` / `size_note` replace the state's own (the editor adds "same as the original");
+    """`size_choices` / `size_note` replace the state's own (the editor adds "same as the original"):
+    [value, English, French] choices and a note in the page's language (`in_language`);
     `extra_controls` go at the end of the grid (the editor's input fidelity); `show_size=False` for
     pages whose sizes are fixed elsewhere (the campaign's slots)."""
     size_choices = state.size_choices if size_choices is None else size_choices
-    size_note = state.size_plan_note if size_note is None else size_note
+    size_note = in_language(state.size_plan_note, state.size_plan_note_fr) if size_note is None else size_note
     models = [[name, caps.label] for name, caps in MODELS.items()]
-    quality = [[q, q.capitalize()] for q in QUALITIES]
+    quality = [[q, tr(f"quality_{q}")] for q in QUALITIES]
     formats = [[f, f.upper()] for f in OUTPUT_FORMATS]
     partials = [[str(n), str(n)] for n in range(4)]
-    backgrounds = rx.foreach(state.background_choices, lambda b: rx.select.item(b.capitalize(), value=b))
+    background_labels = [(choice, tr(f"background_{choice}")) for choice in BACKGROUND_CHOICES]
+    backgrounds = rx.foreach(
+        state.background_choices,
+        lambda b: rx.select.item(rx.match(b, *background_labels, b.capitalize()), value=b),
+    )
     return rx.vstack(
         rx.grid(
             labelled_select("model", "option-model", models, state.model, state.set_model, disabled=state.running),
@@ -115,7 +122,7 @@ def options_form(
         rx.cond(
             state.uses_compression,
             rx.vstack(
-                rx.text(tr("compression"), " ", state.compression, "%", size="2", weight="medium"),
+                rx.text(tr("compression"), " ", state.compression, tr("percent"), size="2", weight="medium"),
                 rx.slider(
                     value=[state.compression],
                     min=30,

@@ -8,7 +8,7 @@ from typing import Any
 import reflex as rx
 
 from email_image_app.components.upload_zone import section_title, upload_zone
-from email_image_app.i18n import tr
+from email_image_app.i18n import figures, tr
 
 
 def _reference_tile(reference: Any, on_remove: Any) -> rx.Component:
@@ -16,7 +16,7 @@ def _reference_tile(reference: Any, on_remove: Any) -> rx.Component:
         rx.image(
             src=reference.thumb_url,
             alt=reference.name,
-            title=reference.name + " · " + reference.label,
+            title=reference.name + " · " + figures(reference.label),
             height="56px",
             width="56px",
             object_fit="cover",

@@ -7,19 +7,36 @@ from typing import Any
 
 import reflex as rx
 
-from email_image_app.i18n import tr
+from email_image_app.i18n import figures, in_language, money, tr
 from email_image_app.provider import ProviderState
+
+
+def stage_text(state: Any) -> rx.Component:
+    """Where the run is ("Partial 2 of 3", "Done"…), from the state's stage key, in the page's language."""
+    return rx.match(
+        state.stage,
+        ("request_sent", rx.fragment(tr("request_sent"))),
+        ("partial", rx.fragment(tr("partial"), " ", state.stage_step, " ", tr("of"), " ", state.stage_steps)),
+        ("done", rx.fragment(tr("tile_done"))),
+        ("cancelled", rx.fragment(tr("tile_cancelled"))),
+        ("failed", rx.fragment(tr("tile_failed"))),
+        ("from_history", rx.fragment(tr("from_history"))),
+        rx.fragment(state.stage),
+    )
 
 
 def progress_panel(state: Any) -> rx.Component:
     return rx.vstack(
         rx.progress(value=state.progress, max=100, width="100%", id="run-progress", aria_label="Progress"),
         rx.hstack(
-            rx.text(tr("partial_images"), ": ", state.received_partials, size="2", id="partial-count"),
+            rx.text(tr("partial_images"), tr("colon"), state.received_partials, size="2", id="partial-count"),
             rx.spacer(),
             rx.cond(
                 state.status != "",
-                rx.text(state.stage, " · ", tr("elapsed"), " ", state.elapsed_s, " s", size="2", color_scheme="gray"),
+                rx.text(
+                    stage_text(state), " · ", tr("elapsed"), " ", state.elapsed_s, " s",
+                    size="2", color_scheme="gray", id="run-stage",
+                ),
             ),
             width="100%",
         ),
@@ -43,18 +60,17 @@ def _step_thumb(step: Any, alt_prefix: str, on_pick: Any) -> rx.Component:
             cursor="pointer",
             on_click=on_pick(step.preview_url),
         ),
-        rx.text(f"{alt_prefix} ", step.number, " · ", step.elapsed_label, size="1", color_scheme="gray"),
+        rx.text(tr("step"), " ", step.number, " · ", figures(step.elapsed_label), size="1", color_scheme="gray"),
         spacing="1",
         align="center",
         class_name="step-thumb",
     )
 
 
-def steps_strip(
-    state: Any, *, alt_prefix: str = "Step", final_label: str = "Final", final_detail: Any = None
-) -> rx.Component:
+def steps_strip(state: Any, *, alt_prefix: str = "Step", final_detail: Any = None) -> rx.Component:
     """Thumbnails of the steps as they arrive (index and arrival time under each), then the final
-    one; `final_detail` is shown beside it (the editor shows "Tokens: N")."""
+    one; `final_detail` is shown beside it (the editor shows "Tokens: N"). The thumbnails' alt text
+    ("Step N") stays English: page scripts and tests find the steps by it."""
     return rx.cond(
         state.steps.length() > 0,
         rx.hstack(
@@ -63,7 +79,7 @@ def steps_strip(
                 state.final_url != "",
                 rx.hstack(
                     rx.button(
-                        rx.icon("check", size=14), final_label,
+                        rx.icon("check", size=14), tr("final"),
                         on_click=state.show_preview(state.final_url), variant="soft", size="1",
                     ),
                     *([] if final_detail is None else [rx.text(final_detail, size="1", color_scheme="gray", id="final-detail")]),
@@ -136,7 +152,7 @@ def image_actions(state: Any, *extra_actions: rx.Component) -> rx.Component:
                 id="copy-base64-button",
             ),
             *extra_actions,
-            rx.text(state.final_info, size="2", color_scheme="gray", id="final-info"),
+            rx.text(figures(state.final_info), size="2", color_scheme="gray", id="final-info"),
             spacing="3",
             align="center",
             wrap="wrap",
@@ -149,20 +165,33 @@ def usage_panel(state: Any) -> rx.Component:
         state.usage_total > 0,
         rx.hstack(
             rx.text(
-                tr("tokens"), ": ", state.usage_input, " ", tr("input"), " + ", state.usage_output, " ",
+                tr("tokens"), tr("colon"), state.usage_input, " ", tr("input"), " + ", state.usage_output, " ",
                 tr("output"), " = ", state.usage_total, " ", tr("total"),
                 size="2", id="usage-tokens",
             ),
-            rx.text(tr("duration"), ": ", state.duration_label, size="2"),
+            rx.text(tr("duration"), tr("colon"), figures(state.duration_label), size="2"),
             rx.text(
-                tr("cost"), ": ",
-                rx.cond(ProviderState.provider_is_offline, tr("free_offline"), state.cost_label),
+                tr("cost"), tr("colon"),
+                rx.cond(ProviderState.provider_is_offline, tr("free_offline"), money(state.cost_label)),
                 size="2",
                 id="usage-cost",
             ),
             spacing="4",
             wrap="wrap",
             color=rx.color("gray", 11),
+        ),
+    )
+
+
+def estimate_note(amount: Any, model: Any, **props: Any) -> rx.Component:
+    """"Estimated cost: ≈ $0.042 at gpt-image-1.5 list price" for a paid provider; nothing for the
+    offline engine or when `amount` (a "$0.042" Var) is ""."""
+    return rx.cond(
+        ~ProviderState.provider_is_offline & (amount != ""),
+        rx.text(
+            tr("estimate"), tr("colon"), "≈ ", money(amount), " ",
+            in_language("at " + model + " list price", "au prix catalogue de " + model),
+            size="1", color_scheme="gray", **props,
         ),
     )
 
@@ -212,7 +241,7 @@ def run_controls(
         rx.button(
             rx.cond(
                 state.running,
-                rx.fragment(rx.spinner(size="2"), tr(running_key), " ", state.progress, "%"),
+                rx.fragment(rx.spinner(size="2"), tr(running_key), " ", state.progress, tr("percent")),
                 rx.fragment(rx.icon(icon, size=16), tr(label_key)),
             ),
             on_click=on_click,

@@ -11,8 +11,8 @@ from email_image_app.campaign_plan import PRODUCT_SIZES
 from email_image_app.campaign_runner import MAX_CONCURRENCY, MIN_CONCURRENCY
 from email_image_app.components.layout import page_shell
 from email_image_app.components.options_form import labelled_select, options_form
-from email_image_app.components.run_view import empty_note, message_callout, offline_note
-from email_image_app.i18n import tr
+from email_image_app.components.run_view import empty_note, estimate_note, message_callout, offline_note
+from email_image_app.i18n import in_language, money, tr
 from email_image_app.pages.campaign_state import CampaignState, ProductRow, SlotRow, TileView
 from email_image_app.provider import ProviderState
 
@@ -142,7 +142,10 @@ def _csv_panel() -> rx.Component:
                 id="products-csv",
                 value=state.csv_text,
                 on_change=state.set_csv_text,
-                placeholder='id,name,description\nSKU-1,Red sneakers,"Canvas upper, white sole"',
+                placeholder=in_language(
+                    'id,name,description\nSKU-1,Red sneakers,"Canvas upper, white sole"',
+                    'id,name,description\nSKU-1,Baskets rouges,"Dessus en toile, semelle blanche"',
+                ),
                 rows="5",
                 width="100%",
                 font_family="monospace",
@@ -308,7 +311,11 @@ def _options_card() -> rx.Component:
 
 
 def _kilobytes(size: Any) -> Any:
-    return (size // 1000).to_string() + " KB"
+    return rx.fragment((size // 1000).to_string(), " ", tr("kb"))
+
+
+def _bytes_title(size: Any) -> Any:
+    return size.to_string() + in_language(" bytes", " octets")
 
 
 def _tile_image(tile: TileView) -> rx.Component:
@@ -385,7 +392,7 @@ def _tile_sizes(tile: TileView) -> rx.Component:
             rx.hstack(
                 rx.text(tr("original"), size="1", color_scheme="gray", width="64px"),
                 rx.text(tile.original_format, " · ", tile.size_label, " · ", _kilobytes(tile.original_bytes), size="1",
-                        title=tile.original_bytes.to_string() + " bytes", class_name="tile-original-size"),
+                        title=_bytes_title(tile.original_bytes), class_name="tile-original-size"),
                 spacing="2",
             ),
             rx.hstack(
@@ -394,7 +401,7 @@ def _tile_sizes(tile: TileView) -> rx.Component:
                     tile.email_format, " · ", _kilobytes(tile.email_bytes), " ",
                     rx.text.span(tr("of_budget"), " ", _kilobytes(tile.budget_bytes), color=rx.color("gray", 10)),
                     size="1",
-                    title=tile.email_bytes.to_string() + " bytes",
+                    title=_bytes_title(tile.email_bytes),
                     class_name="tile-email-size",
                 ),
                 rx.cond(within_budget, rx.icon("circle-check", size=14, color=rx.color("green", 10))),
@@ -515,8 +522,8 @@ def _generate_bar() -> rx.Component:
                         rx.cond(state.slots.length() == 1, tr("image_to_make_count"), tr("images_to_make_count")), " · ", state.concurrency, " ",
                         tr("at_once"), size="3", weight="bold", id="campaign-plan-summary"),
                 rx.cond(
-                    ~ProviderState.provider_is_offline & (state.estimate_label != ""),
-                    rx.text(tr("estimate"), ": ", state.estimate_label, size="1", color_scheme="gray"),
+                    ~ProviderState.provider_is_offline & (state.estimate_amount != ""),
+                    estimate_note(state.estimate_amount, state.model, id="cost-estimate"),
                     rx.text(tr("generate_help"), size="1", color_scheme="gray"),
                 ),
                 spacing="1",
@@ -582,10 +589,10 @@ def _results_card() -> rx.Component:
 
 def _totals() -> rx.Component:
     return rx.hstack(
-        rx.text(tr("tokens"), ": ", state.total_tokens, size="2", id="campaign-tokens"),
+        rx.text(tr("tokens"), tr("colon"), state.total_tokens, size="2", id="campaign-tokens"),
         rx.text(
-            tr("cost"), ": ",
-            rx.cond(ProviderState.provider_is_offline, tr("free_offline"), rx.fragment(state.cost_label, " ", tr("list_price"))),
+            tr("cost"), tr("colon"),
+            rx.cond(ProviderState.provider_is_offline, tr("free_offline"), rx.fragment(money(state.cost_label), " ", tr("list_price"))),
             size="2",
             id="campaign-cost",
         ),

@@ -306,8 +306,8 @@ class CampaignState(ImageOptionsState, rx.State):
         return not self.running and self.subject.strip() != ""
 
     @rx.var
-    def estimate_label(self) -> str:
-        """The campaign's list-price estimate before the run (not shown for the offline engine)."""
+    def estimate_amount(self) -> str:
+        """The campaign's list-price estimate before the run ("$0.42"; not shown for the offline engine)."""
         total = 0.0
         try:
             for slot in self._planned_slots():
@@ -317,7 +317,7 @@ class CampaignState(ImageOptionsState, rx.State):
                 )
         except (OptionsError, ValueError):
             return ""
-        return f"≈ {format_usd(total)} at {self.model} list price"
+        return format_usd(total)
 
     @rx.var
     def done_count(self) -> int:

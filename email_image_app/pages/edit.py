@@ -31,9 +31,9 @@ from email_image_app.components.run_view import (
 )
 from email_image_app.components.upload_zone import section_title, upload_feedback, upload_zone
 from email_image_app.edit_uploads import MAX_REFERENCE_IMAGES, StoredUpload, UploadLimits
-from email_image_app.i18n import STRINGS, LanguageState, tr, translate
+from email_image_app.i18n import STRINGS, LanguageState, figures, in_language, tr, translate
 from email_image_app.image_job import JobTarget
-from email_image_app.image_run_state import ImageRunState
+from email_image_app.image_run_state import ImageRunState, size_note
 from email_image_app.imagegen.options import (
     DEFAULT_MODEL,
     INPUT_FIDELITIES,
@@ -191,10 +191,9 @@ class EditState(ImageRunState, rx.State):
     @rx.var
     def edit_size_choices(self) -> list[list[str]]:
         # The select is narrow: the note under the form gives the size.
-        return [[AUTO_SIZE, "Original"], *self.size_choices]
+        return [[AUTO_SIZE, *(translate("size_original", lang) for lang in ("en", "fr"))], *self.size_choices]
 
-    @rx.var
-    def edit_size_note(self) -> str:
+    def _edit_size_note(self, lang: str) -> str:
         model, size, width, height = self.model, self.size, self.original_width, self.original_height
         if size == AUTO_SIZE and not width:
             return ""
@@ -202,12 +201,16 @@ class EditState(ImageRunState, rx.State):
             plan = _edit_plan(model, size, width, height)
         except OptionsError as exc:
             return exc.message
-        if not plan.needs_fit:
-            return f"{model} works at {plan.request_width}×{plan.request_height} directly: no cropping or resizing."
-        return (
-            f"{model} draws {plan.request_width}×{plan.request_height}; "
-            f"the result is cropped and resized to exactly {plan.target_width}×{plan.target_height}."
-        )
+        return size_note(model, plan, lang)
+
+    @rx.var
+    def edit_size_note(self) -> str:
+        return self._edit_size_note("en")
+
+    @rx.var
+    def edit_size_note_fr(self) -> str:
+        return self._edit_size_note("fr")
+
 
     @rx.var
     def has_input_fidelity(self) -> bool:
@@ -413,7 +416,7 @@ class EditState(ImageRunState, rx.State):
             if not isinstance(exc, UploadError):
                 logger.exception("edit %s: inputs could not be read", run.job_id)
             async with self:
-                self.status, self.stage, self.running = "failed", "Failed", False
+                self.status, self.stage, self.running = "failed", "failed", False
                 self.error = (
                     describe_upload_error(exc, lang, width, height)
                     if isinstance(exc, UploadError)
@@ -467,7 +470,7 @@ def _image_section() -> rx.Component:
                 rx.hstack(
                     rx.vstack(
                         rx.text(state.original_name, size="2", weight="medium", trim="both", id="original-name"),
-                        rx.text(state.original_label, size="1", color_scheme="gray", id="original-info"),
+                        rx.text(figures(state.original_label), size="1", color_scheme="gray", id="original-info"),
                         spacing="1",
                         min_width="0",
                         flex="1",
@@ -494,7 +497,7 @@ def _image_section() -> rx.Component:
 
 def _fidelity_select() -> rx.Component:
     state = EditState
-    choices = [[value, value.capitalize()] for value in INPUT_FIDELITIES]
+    choices = [[value, tr(f"fidelity_{value}")] for value in INPUT_FIDELITIES]
     return rx.cond(
         state.has_input_fidelity,
         labelled_select(
@@ -519,7 +522,7 @@ def _inputs_card() -> rx.Component:
             options_form(
                 state,
                 size_choices=state.edit_size_choices,
-                size_note=state.edit_size_note,
+                size_note=in_language(state.edit_size_note, state.edit_size_note_fr),
                 extra_controls=[_fidelity_select()],
             ),
             run_controls(
@@ -554,7 +557,9 @@ def _result_card() -> rx.Component:
                 preview(state, final_alt="Final", empty_key="edit_preview_empty"),
             ),
             progress_panel(state),
-            steps_strip(state, alt_prefix="Step", final_label="Final", final_detail=f"Tokens: {state.usage_total}"),
+            steps_strip(
+                state, alt_prefix="Step", final_detail=rx.fragment(tr("tokens"), tr("colon"), state.usage_total)
+            ),
             image_actions(
                 state,
                 rx.button(

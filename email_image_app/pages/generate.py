@@ -7,6 +7,7 @@ import reflex as rx
 from email_image_app.components.layout import form_and_result, page_shell
 from email_image_app.components.options_form import options_form, prompt_field
 from email_image_app.components.run_view import (
+    estimate_note,
     image_actions,
     offline_note,
     preview,
@@ -17,11 +18,11 @@ from email_image_app.components.run_view import (
     usage_panel,
 )
 from email_image_app.components.stored_offer import stored_offer_callout
-from email_image_app.i18n import LanguageState, tr
+from email_image_app.i18n import LanguageState
 from email_image_app.image_run_state import ImageRunState, format_usd
 from email_image_app.imagegen.options import MAX_PROMPT_CHARS, OptionsError
 from email_image_app.imagegen.pricing import estimate_cost_usd
-from email_image_app.provider import ProviderState, get_client
+from email_image_app.provider import get_client
 from email_image_app.stored_runs import FormSettings, StoredRunState
 
 
@@ -42,7 +43,8 @@ class GenerateState(ImageRunState, StoredRunState, rx.State):
         return GenerateState.generate
 
     @rx.var
-    def estimate_label(self) -> str:
+    def estimate_amount(self) -> str:
+        """The run's list-price estimate ("$0.042"), shown for a paid provider."""
         try:
             options, _ = self._image_options()
         except OptionsError:
@@ -50,7 +52,7 @@ class GenerateState(ImageRunState, StoredRunState, rx.State):
         amount = estimate_cost_usd(
             options.model, options.size, options.quality, options.partial_images, len(self.prompt)
         )
-        return f"≈ {format_usd(amount)} at {options.model} list price"
+        return format_usd(amount)
 
     @rx.event(background=True)
     async def generate(self):
@@ -86,10 +88,7 @@ def _prompt_card() -> rx.Component:
         rx.vstack(
             prompt_field(state, label_key="prompt", placeholder_key="prompt_placeholder"),
             options_form(state),
-            rx.cond(
-                ~ProviderState.provider_is_offline & (state.estimate_label != ""),
-                rx.text(tr("estimate"), ": ", state.estimate_label, size="1", color_scheme="gray"),
-            ),
+            estimate_note(state.estimate_amount, state.model, id="cost-estimate"),
             run_controls(
                 state,
                 label_key="generate",
@@ -115,7 +114,7 @@ def _result_card() -> rx.Component:
         rx.vstack(
             preview(state, final_alt="Final image"),
             progress_panel(state),
-            steps_strip(state, alt_prefix="Step", final_label="Final"),
+            steps_strip(state, alt_prefix="Step"),
             image_actions(state),
             usage_panel(state),
             offline_note(),

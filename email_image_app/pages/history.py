@@ -13,7 +13,9 @@ import reflex as rx
 from email_image_app.components.layout import page_shell
 from email_image_app.history import JOB_KINDS, JOB_STATUSES, GalleryQuery, default_history
 from email_image_app.history_view import ImageTile, JobCard, card_of, view_of
-from email_image_app.i18n import LanguageState, tr
+from email_image_app.i18n import LanguageState, figures, in_language, money, provider_name, tr
+from email_image_app.image_run_state import BACKGROUND_CHOICES, base64_copied_toast
+from email_image_app.imagegen.options import QUALITIES
 from email_image_app.pages.generate import GenerateState
 from email_image_app.store import image_store
 from email_image_app.stored_runs import form_settings_of
@@ -182,8 +184,8 @@ class HistoryState(rx.State):
         return rx.toast.success(await self._in_language("Job and images deleted.", "Tâche et images supprimées."))
 
     @rx.event
-    def base64_copied(self, size: int | None) -> rx.event.EventSpec:
-        return rx.toast.success(f"Base64 copied to the clipboard ({size or 0:,} bytes of image).")
+    async def base64_copied(self, size: int | None) -> rx.event.EventSpec:
+        return await base64_copied_toast(self, size)
 
 
 # ----- the gallery -----
@@ -192,6 +194,11 @@ class HistoryState(rx.State):
 def _label_of(value: Any, prefix: str, values: tuple[str, ...]) -> rx.Component:
     """The translated label of a kind or status held in a Var."""
     return rx.match(value, *[(item, tr(f"{prefix}_{item}")) for item in values], value)
+
+
+def _choice_label(value: Any, prefix: str, values: tuple[str, ...]) -> rx.Component:
+    """An option's value as the form words it ("medium" -> "Medium" / "Moyenne"); "—" when unknown."""
+    return rx.cond(value == "", "—", _label_of(value, prefix, values))
 
 
 def status_badge(status: Any, **props: Any) -> rx.Component:
@@ -238,12 +245,12 @@ def _facts(card: Any) -> rx.Component:
 
     return rx.flex(
         rx.text(
-            rx.cond(LanguageState.lang == "fr", card.when_fr, card.when_en),
+            in_language(card.when_en, card.when_fr),
             title=card.when_exact, size="1", color_scheme="gray", white_space="nowrap",
         ),
-        fact(card.duration),
-        rx.cond(card.tokens != "", rx.text(card.tokens, " ", tr("tokens_unit"), size="1", color_scheme="gray")),
-        rx.cond(card.free, rx.text(tr("free"), size="1", color_scheme="gray"), fact(card.cost)),
+        fact(figures(card.duration)),
+        rx.cond(card.tokens != "", rx.text(figures(card.tokens), " ", tr("tokens_unit"), size="1", color_scheme="gray")),
+        rx.cond(card.free, rx.text(tr("free"), size="1", color_scheme="gray"), fact(money(card.cost))),
         row_gap="2px",
         column_gap="12px",
         wrap="wrap",
@@ -283,8 +290,9 @@ def _card(card: JobCard) -> rx.Component:
 
 def _select(label_key: str, control_id: str, all_key: str, prefix: str, values: tuple[str, ...], value: Any, on_change: Any) -> rx.Component:
     return rx.select.root(
+        # On a phone the two selects share the row with Refresh: they shrink (the French labels are long).
         rx.select.trigger(id=control_id, aria_label=tr(label_key), min_width=rx.breakpoints(initial="0", sm="160px"),
-                          flex_grow=rx.breakpoints(initial="1", sm="0")),
+                          flex=rx.breakpoints(initial="1 1 0", sm="0 0 auto")),
         rx.select.content(
             rx.select.item(tr(all_key), value=ALL),
             *[rx.select.item(tr(f"{prefix}_{item}"), value=item) for item in values],
@@ -318,6 +326,7 @@ def _filters() -> rx.Component:
             ),
             spacing="3",
             flex_grow=rx.breakpoints(initial="1", sm="0"),
+            min_width="0",  # narrower than its labels on a phone: the selects shrink instead
         ),
         spacing="3",
         wrap="wrap",
@@ -420,7 +429,11 @@ def _tile(tile: ImageTile) -> rx.Component:
             cursor="pointer",
             on_click=HistoryState.show_tile(tile.view_url, tile.url, tile.filename),
         ),
-        rx.text(tile.label, size="1", color_scheme="gray", white_space="nowrap"),
+        rx.text(
+            rx.cond(tile.number == 0, rx.fragment(tr("final")), rx.fragment(tr("step"), " ", tile.number)),
+            rx.cond(tile.elapsed != "", rx.fragment(" · ", figures(tile.elapsed))),
+            size="1", color_scheme="gray", white_space="nowrap",
+        ),
         spacing="1",
         align="center",
         class_name="history-tile",
@@ -442,7 +455,7 @@ def _opened_facts() -> rx.Component:
         rx.hstack(
             status_badge(job.status),
             rx.text(
-                rx.cond(LanguageState.lang == "fr", job.when_fr, job.when_en), " · ", job.when_exact,
+                in_language(job.when_en, job.when_fr), " · ", job.when_exact,
                 size="2", color_scheme="gray",
             ),
             align="center",
@@ -450,14 +463,14 @@ def _opened_facts() -> rx.Component:
         ),
         rx.grid(
             _fact("model", job.model),
-            _fact("provider", job.provider),
+            _fact("provider", provider_name(job.provider)),
             _fact("size", job.size),
             _fact("format", job.output_format),
-            _fact("quality", job.quality),
-            _fact("background", job.background),
-            _fact("duration", rx.cond(job.duration != "", job.duration, "—")),
-            _fact("tokens", rx.cond(job.tokens != "", job.tokens, "—")),
-            _fact("cost", rx.cond(job.free, tr("free_offline"), rx.cond(job.cost != "", job.cost, "—"))),
+            _fact("quality", _choice_label(job.quality, "quality", QUALITIES)),
+            _fact("background", _choice_label(job.background, "background", BACKGROUND_CHOICES)),
+            _fact("duration", rx.cond(job.duration != "", figures(job.duration), "—")),
+            _fact("tokens", rx.cond(job.tokens != "", figures(job.tokens), "—")),
+            _fact("cost", rx.cond(job.free, tr("free_offline"), rx.cond(job.cost != "", money(job.cost), "—"))),
             columns="2",
             spacing_x="4",
             spacing_y="3",
