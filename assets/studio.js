@@ -17,3 +17,23 @@ window.emailImageStudio = {
     return blob.size;
   },
 };
+
+// Ctrl+Enter (Cmd+Enter on a Mac) in a field marked data-run-button="<button id>" clicks that
+// button: Generate on `/`, Edit Image on `/edit`. The field is a debounced Reflex input that hands
+// its last keystrokes to the page's state on Enter (before this listener, which sits on the
+// document), so the button may only become enabled a moment later: wait for it, briefly.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey) || event.isComposing) return;
+  const field = event.target instanceof Element ? event.target.closest("[data-run-button]") : null;
+  if (!field) return;
+  event.preventDefault();
+  const button = document.getElementById(field.dataset.runButton);
+  if (!button) return;
+  const giveUpAt = performance.now() + 1500;
+  const clickWhenEnabled = () => {
+    if (!button.isConnected) return;
+    if (!button.disabled) button.click();
+    else if (performance.now() < giveUpAt) setTimeout(clickWhenEnabled, 50);
+  };
+  clickWhenEnabled();
+});

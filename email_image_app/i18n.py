@@ -338,6 +338,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Base64 copied to the clipboard ({size} bytes of image).",
         "Base64 copié dans le presse-papiers ({size} octets d'image).",
     ),
+    "run_shortcut_generate": ("Ctrl+Enter to generate", "Ctrl+Entrée pour générer"),
+    "run_shortcut_edit": ("Ctrl+Enter to edit", "Ctrl+Entrée pour modifier"),
     # The options form's choices
     "quality_low": ("Low", "Basse"),
     "quality_medium": ("Medium", "Moyenne"),

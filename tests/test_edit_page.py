@@ -310,6 +310,17 @@ def test_edit_again_starts_from_the_result(page, app_server):
     assert second_result != first_result
 
 
+def test_cmd_enter_in_the_prompt_edits(page, app_server):
+    open_editor(page, app_server.url)
+    upload_original(page, photo(600, 400))
+    assert page.inner_text("#prompt-shortcut-hint") == "Ctrl+Enter to edit"
+    page.click("#prompt")
+    page.keyboard.type("Add a paper lantern")
+    page.keyboard.press("Meta+Enter")
+    page.wait_for_selector("img[alt='Final']")
+    assert page.input_value("#prompt") == "Add a paper lantern"
+
+
 def test_edit_page_speaks_french(page, app_server):
     page.goto(f"{app_server.url}/edit")
     page.click("#language-select")
@@ -325,6 +336,7 @@ def test_edit_page_speaks_french(page, app_server):
     assert re.fullmatch(r"600×400 · PNG · \d+ Ko", page.inner_text("#original-info").strip())
     assert page.inner_text("#option-size").strip() == "D'origine"
     assert page.inner_text("#option-input-fidelity").strip() == "Faible"
+    assert page.inner_text("#prompt-shortcut-hint") == "Ctrl+Entrée pour modifier"
     run_edit(page, "Un ciel bleu")
     page.wait_for_selector("img[alt='Final']")
     assert re.fullmatch(r"Jetons : [1-9]\d*", page.inner_text("#final-detail").strip())

@@ -43,6 +43,7 @@ def test_a_run_on_the_generator_speaks_french_from_the_first_stage_to_the_histor
     assert page.inner_text("#option-size").strip() == "En-tête d'e-mail 1200×600"
     assert page.inner_text("#option-quality").strip() == "Moyenne"
     assert page.inner_text("#size-note").startswith("gpt-image-1.5 dessine en 1536×1024 ; le résultat est recadré")
+    assert page.inner_text("#prompt-shortcut-hint") == "Ctrl+Entrée pour générer"
     page.click("#option-size")
     assert page.get_by_role("option", name="1024×1024 (natif)", exact=True).count() == 1
     page.keyboard.press("Escape")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import secrets
 import time
 
 import httpx
@@ -202,3 +203,15 @@ def test_two_users_generate_at_once_and_each_sees_only_their_own_image(browser, 
     assert finals[0].rsplit("/", 1)[0] != finals[1].rsplit("/", 1)[0]
     for user_page in pages:
         user_page.context.close()
+
+
+def test_ctrl_enter_in_the_prompt_generates(page, app_server):
+    page.goto(app_server.url)
+    assert page.inner_text("#prompt-shortcut-hint") == "Ctrl+Enter to generate"
+    prompt = f"Ctrl+Enter launch, spring jackets {secrets.token_hex(4)}"
+    page.click("#prompt")
+    # Typed and sent at once: the last keystrokes reach the server with the Enter, not 300 ms later.
+    page.keyboard.type(prompt)
+    page.keyboard.press("Control+Enter")
+    page.wait_for_selector("img[alt='Final image']")
+    assert page.input_value("#prompt") == prompt, "the shortcut adds no line break"

@@ -33,8 +33,21 @@ def labelled_select(label_key: str, control_id: str, choices: Any, value: Any, o
     )
 
 
-def prompt_field(state: Any, *, label_key: str, placeholder_key: str, rows: int = 5, **label_props: Any) -> rx.Component:
-    """The prompt's labelled text area (`#prompt`), bound to `state.prompt` / `state.set_prompt`."""
+def prompt_field(
+    state: Any,
+    *,
+    label_key: str,
+    placeholder_key: str,
+    rows: int = 5,
+    run_button_id: str = "",
+    shortcut_key: str = "",
+    **label_props: Any,
+) -> rx.Component:
+    """The prompt's labelled text area (`#prompt`), bound to `state.prompt` / `state.set_prompt`.
+
+    With `run_button_id`, Ctrl+Enter (Cmd+Enter on a Mac) in it clicks that button once it is enabled
+    (assets/studio.js), and the hint `shortcut_key` says so under the field."""
+    shortcut = {"data-run-button": run_button_id} if run_button_id else {}
     return rx.vstack(
         rx.text(tr(label_key), as_="label", size="2", html_for="prompt", **{"weight": "medium", **label_props}),
         rx.text_area(
@@ -47,6 +60,12 @@ def prompt_field(state: Any, *, label_key: str, placeholder_key: str, rows: int 
             width="100%",
             disabled=state.running,
             aria_label="Prompt",
+            custom_attrs=shortcut,
+        ),
+        *(
+            [rx.text(tr(shortcut_key), size="1", color_scheme="gray", id="prompt-shortcut-hint", margin_top="-4px")]
+            if shortcut_key
+            else []
         ),
         width="100%",
         spacing="2",

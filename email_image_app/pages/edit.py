@@ -211,7 +211,6 @@ class EditState(ImageRunState, rx.State):
     def edit_size_note_fr(self) -> str:
         return self._edit_size_note("fr")
 
-
     @rx.var
     def has_input_fidelity(self) -> bool:
         return MODELS.get(self.model, MODELS[DEFAULT_MODEL]).supports_input_fidelity
@@ -515,7 +514,10 @@ def _inputs_card() -> rx.Component:
             rx.divider(),
             mask_section(state, MASK_UPLOAD_ID),
             rx.divider(),
-            prompt_field(state, label_key="edit_prompt", placeholder_key="edit_prompt_placeholder", rows=3, weight="bold"),
+            prompt_field(
+                state, label_key="edit_prompt", placeholder_key="edit_prompt_placeholder", rows=3,
+                run_button_id="edit-button", shortcut_key="run_shortcut_edit", weight="bold",
+            ),
             rx.divider(),
             reference_images(state, REFERENCES_UPLOAD_ID, MAX_REFERENCE_IMAGES),
             rx.divider(),

@@ -86,7 +86,10 @@ def _prompt_card() -> rx.Component:
     state = GenerateState
     return rx.card(
         rx.vstack(
-            prompt_field(state, label_key="prompt", placeholder_key="prompt_placeholder"),
+            prompt_field(
+                state, label_key="prompt", placeholder_key="prompt_placeholder",
+                run_button_id="generate-button", shortcut_key="run_shortcut_generate",
+            ),
             options_form(state),
             estimate_note(state.estimate_amount, state.model, id="cost-estimate"),
             run_controls(
