@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -31,6 +32,7 @@ class RunningApp:
         self.data_dir = data_dir
         self.process = process
         self.log_path = log_path
+        self.api_key = ""  # set for an app configured with OPENAI_API_KEY
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -121,6 +123,25 @@ def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]
     data_dir = tmp_path_factory.mktemp("app-data")
     log_path = tmp_path_factory.mktemp("app-log") / "reflex.log"
     running = start_app(free_port(), data_dir, log_path)
+    yield running
+    stop_app(running.process)
+
+
+@pytest.fixture(scope="session")
+def paid_app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp]:
+    """A second production app, configured as a paid provider: OpenAI-compatible, with an API key
+    (`paid_app_server.api_key`), whose base URL is its own offline engine (which accepts any key).
+    Its own port, data and build folders."""
+    folder = tmp_path_factory.mktemp("paid-app")
+    port = free_port()
+    api_key = "sk-test-" + secrets.token_hex(16)
+    extra_env = {
+        "REFLEX_WEB_WORKDIR": str(folder / "web"),
+        "OPENAI_API_KEY": api_key,
+        "OPENAI_BASE_URL": f"http://localhost:{port}/v1",
+    }
+    running = start_app(port, folder / "data", folder / "app.log", extra_env=extra_env)
+    running.api_key = api_key
     yield running
     stop_app(running.process)
 

@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
+from email_image_app.image_run_state import format_usd
+from email_image_app.imagegen.pricing import estimate_cost_usd
+
 pytestmark = pytest.mark.browser
 
 IMAGE_ZONE = "#edit-image-upload input[type=file]"
@@ -110,6 +113,7 @@ def test_upload_then_edit_streams_steps_then_final_and_downloads(page, app_serve
     upload_original(page, photo())
     assert "1024×1024 · PNG" in page.inner_text("#original-info")
     assert page.get_attribute("#prompt", "placeholder") == "Describe the changes…"
+    assert page.locator("#cost-estimate").count() == 0, "the offline engine costs nothing"
     run_edit(page, "Make the background a warm sunset orange")
 
     arrivals, progress_values = [], []
@@ -308,6 +312,24 @@ def test_edit_again_starts_from_the_result(page, app_server):
     page.wait_for_selector("img[alt='Final']")
     _, second_result = download_final(page)
     assert second_result != first_result
+
+
+def test_a_paid_provider_shows_the_estimate_before_the_edit(browser, paid_app_server):
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    open_editor(page, paid_app_server.url)
+    assert page.locator("#cost-estimate").count() == 0, "no size to estimate before the image is there"
+    upload_original(page, photo())
+    prompt = "Make the background a warm sunset orange"
+    page.fill("#prompt", prompt)
+    # Size "Original": the 1024×1024 image itself, at the form's quality and partial images.
+    amount = estimate_cost_usd("gpt-image-1.5", "1024x1024", "medium", 3, len(prompt))
+    expected = f"Estimated cost: ≈ {format_usd(amount)} at gpt-image-1.5 list price"
+    page.wait_for_function(
+        "(text) => document.querySelector('#cost-estimate')?.innerText === text", arg=expected
+    )
+    context.close()
 
 
 def test_cmd_enter_in_the_prompt_edits(page, app_server):

@@ -20,6 +20,7 @@ from email_image_app.components.mask_painter import export_painted_mask, mask_se
 from email_image_app.components.options_form import labelled_select, options_form, prompt_field
 from email_image_app.components.reference_images import reference_images
 from email_image_app.components.run_view import (
+    estimate_note,
     image_actions,
     offline_note,
     preview,
@@ -33,7 +34,7 @@ from email_image_app.components.upload_zone import section_title, upload_feedbac
 from email_image_app.edit_uploads import MAX_REFERENCE_IMAGES, StoredUpload, UploadLimits
 from email_image_app.i18n import STRINGS, LanguageState, figures, in_language, tr, translate
 from email_image_app.image_job import JobTarget
-from email_image_app.image_run_state import ImageRunState, size_note
+from email_image_app.image_run_state import ImageRunState, format_usd, size_note
 from email_image_app.imagegen.options import (
     DEFAULT_MODEL,
     INPUT_FIDELITIES,
@@ -42,6 +43,7 @@ from email_image_app.imagegen.options import (
     OptionsError,
     parse_size,
 )
+from email_image_app.imagegen.pricing import estimate_cost_usd
 from email_image_app.imagegen.sizing import SizePlan, plan_edit_size, plan_size
 from email_image_app.imaging import UploadError
 from email_image_app.provider import get_client
@@ -210,6 +212,20 @@ class EditState(ImageRunState, rx.State):
     @rx.var
     def edit_size_note_fr(self) -> str:
         return self._edit_size_note("fr")
+
+    @rx.var
+    def estimate_amount(self) -> str:
+        """The edit's list-price estimate ("$0.042") once its size is known (with "Original", once
+        the image is uploaded); shown for a paid provider."""
+        if self.size == AUTO_SIZE and not self.original_width:
+            return ""
+        try:
+            options, _ = self._edit_options()
+        except (OptionsError, ValueError):
+            return ""
+        return format_usd(
+            estimate_cost_usd(options.model, options.size, options.quality, options.partial_images, len(self.prompt))
+        )
 
     @rx.var
     def has_input_fidelity(self) -> bool:
@@ -527,6 +543,7 @@ def _inputs_card() -> rx.Component:
                 size_note=in_language(state.edit_size_note, state.edit_size_note_fr),
                 extra_controls=[_fidelity_select()],
             ),
+            estimate_note(state.estimate_amount, state.model, id="cost-estimate"),
             run_controls(
                 state,
                 label_key="edit_image",
