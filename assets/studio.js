@@ -37,3 +37,28 @@ document.addEventListener("keydown", (event) => {
   };
   clickWhenEnabled();
 });
+
+// An iframe marked data-fit-content (the campaign's email preview) takes its document's height, so
+// the whole email shows without a scrollbar of its own; and again whenever that height changes
+// (the frame narrows on a phone and the email reflows, an image arrives late). Same origin only.
+function fitFrameToContent(frame) {
+  const doc = frame.contentDocument;
+  if (!doc || !doc.body) return;
+  const body = doc.defaultView.getComputedStyle(doc.body);
+  const content = doc.body.getBoundingClientRect().height + parseFloat(body.marginTop) + parseFloat(body.marginBottom);
+  const own = getComputedStyle(frame);
+  const edges = own.boxSizing === "border-box"
+    ? parseFloat(own.borderTopWidth) + parseFloat(own.borderBottomWidth) + parseFloat(own.paddingTop) + parseFloat(own.paddingBottom)
+    : 0;
+  if (content > 0) frame.style.height = `${Math.ceil(content + edges)}px`;
+}
+
+document.addEventListener("load", (event) => {
+  const frame = event.target;
+  if (!(frame instanceof HTMLIFrameElement) || !frame.hasAttribute("data-fit-content")) return;
+  fitFrameToContent(frame);
+  const doc = frame.contentDocument;
+  if (doc && doc.body && doc.defaultView.ResizeObserver) {
+    new doc.defaultView.ResizeObserver(() => fitFrameToContent(frame)).observe(doc.body);
+  }
+}, true); // load does not bubble: listen while it goes down to the frame

@@ -33,6 +33,15 @@ new MutationObserver(record).observe(document.body, {subtree: true, childList: t
 PRODUCTS_CSV = 'id,name,description\nSKU-1,Red sneakers,"Canvas upper, white sole"\nSKU-2,Blue sandals,Summer leather'
 
 
+PREVIEW_FITS = (
+    "(() => { const frame = document.querySelector('#email-preview'); const doc = frame?.contentDocument;"
+    " if (!doc?.body) return false;"
+    " const content = doc.body.getBoundingClientRect().height;"
+    " return content > 100 && Math.abs(frame.clientHeight - content) <= 2"
+    " && doc.documentElement.scrollHeight <= frame.clientHeight; })()"
+)
+
+
 class ImageSources(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
@@ -119,6 +128,12 @@ def test_campaign_streams_every_tile_then_exports_zip_and_preview(page, app_serv
         " const images = [...doc.querySelectorAll('img')];"
         " return images.length === 3 && images.every((img) => img.complete && img.naturalWidth > 0); })()"
     )
+    # The frame is as tall as the email: all of it shows, with no scrollbar of its own; on a phone too.
+    page.wait_for_function(PREVIEW_FITS)
+    laptop_height = page.evaluate("document.querySelector('#email-preview').clientHeight")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_function(PREVIEW_FITS + f" && document.querySelector('#email-preview').clientHeight !== {laptop_height}")
+    page.set_viewport_size({"width": 1366, "height": 900})
 
     with page.expect_download() as download_info:
         page.click("#download-zip")

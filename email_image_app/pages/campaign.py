@@ -631,9 +631,11 @@ def _export_card() -> rx.Component:
                         src=state.preview_url,
                         title="Email preview",
                         id="email-preview",
+                        # As tall as the email once it has loaded (assets/studio.js).
+                        custom_attrs={"data-fit-content": ""},
                         style={
                             "width": "100%",
-                            "height": "900px",
+                            "height": "480px",
                             "border": f"1px solid {rx.color('gray', 5)}",
                             "border_radius": "8px",
                             "background": "#eef0f3",
