@@ -12,6 +12,8 @@ import pytest
 from PIL import Image
 
 from email_image_app.history import GalleryQuery, JobHistory
+from email_image_app.image_job import JobInfo
+from email_image_app.store import new_job_id
 from tests.test_generate_page import choose
 
 pytestmark = pytest.mark.browser
@@ -149,3 +151,22 @@ def test_deleting_a_job_removes_its_card_and_files(page, app_server):
     assert page.locator(".job-card", has_text=word).count() == 0
     assert httpx.get(app_server.url + final_url, timeout=5).status_code == 404
     assert app_history(app_server).gallery(GalleryQuery(search=word)).total == 0
+
+
+def test_a_running_job_is_seen_to_finish_without_pressing_refresh(page, app_server):
+    word = unique_word()
+    history = app_history(app_server)
+    job_id = new_job_id()
+    info = JobInfo("generation", f"Flash sale countdown {word}", "gpt-image-1.5", "Offline engine",
+                   {"quality": "medium", "target_size": "400x400"})
+    history.start(job_id, info, 400, 400)  # as a run in another tab would record it
+    card = find_card(page, app_server.url, word)
+    assert card.get_attribute("data-status") == "running"
+    card.click()
+    page.wait_for_selector("#job-dialog")
+
+    history.finish(job_id, "failed", error="The stream was cut before the final image. Try again.", duration_ms=1500)
+    # The page looks again by itself every 2 s while a job it shows is running: card and dialog follow.
+    page.wait_for_selector(f".job-card[data-job-id='{job_id}'][data-status='failed']", timeout=8_000)
+    page.wait_for_function("document.querySelector('#job-dialog .status-badge')?.innerText === 'Failed'")
+    assert "stream was cut" in page.inner_text("#opened-error")

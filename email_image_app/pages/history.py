@@ -31,6 +31,8 @@ STATUS_COLORS = {
     "interrupted": "amber",
 }
 CHECKERBOARD = "repeating-conic-gradient(#eef0f3 0% 25%, #ffffff 0% 50%) 50% / 16px 16px"
+# While a job on screen is running, the page looks again this often (ms), so it is seen to finish.
+WATCH_INTERVAL_MS = 2000
 
 
 class HistoryState(rx.State):
@@ -53,6 +55,10 @@ class HistoryState(rx.State):
     shown_download_url: str = ""  # the original behind it
     shown_filename: str = ""
     confirm_delete: bool = False
+
+    # The loop that refreshes the page while a job shown is running: each start gets a new number,
+    # and a tick of an older loop ends it, so one loop at most keeps going.
+    _watch: int = 0
 
     def _query(self) -> GalleryQuery:
         return GalleryQuery(
@@ -84,45 +90,86 @@ class HistoryState(rx.State):
             await self._in_language("This job is no longer in the history.", "Cette tâche n'est plus dans l'historique.")
         )
 
+    # ----- watching running jobs -----
+
+    def _shows_running(self) -> bool:
+        return any(card.status == "running" for card in self.cards) or (
+            self.dialog_open and self.opened.status == "running"
+        )
+
+    def _watch_running(self) -> rx.event.EventSpec | None:
+        """Start refreshing while a job shown is running (ends the loop already going, if any)."""
+        if not self._shows_running():
+            return None
+        self._watch += 1
+        return _tick_after(WATCH_INTERVAL_MS, self._watch)
+
+    @rx.event
+    async def watch_tick(self, watch: int):
+        """One tick of a refresh loop. The browser paces the loop (a timer, then this event), so it
+        ends with the tab; it also ends once the page is left or nothing shown is running."""
+        if watch != self._watch or self.router.url.path.rstrip("/") != "/history":
+            return None
+        await self._reload()
+        if self.dialog_open and self.opened.status == "running":
+            await self._refresh_opened()
+        return _tick_after(WATCH_INTERVAL_MS, watch) if self._shows_running() else None
+
+    async def _refresh_opened(self) -> None:
+        """The opened job as it is now; the large view moves on to the newest image if it showed the
+        newest one before."""
+        detail = await asyncio.to_thread(default_history().detail, self.opened.id)
+        if detail is None:
+            return
+        view = view_of(detail)
+        was_newest = not self.tiles or self.shown_download_url == self.tiles[-1].url
+        self.opened, self.tiles = view.card, view.tiles
+        if view.tiles and (was_newest or not self.shown_download_url):
+            self._show(view.tiles[-1])
+
     @rx.var
     def filtered(self) -> bool:
         return self.kind_filter != ALL or self.status_filter != ALL or self.search.strip() != ""
 
     # ----- gallery events -----
 
-    @rx.event
-    async def load(self) -> None:
+    async def _reload_and_watch(self) -> rx.event.EventSpec | None:
         await self._reload()
+        return self._watch_running()
 
     @rx.event
-    async def set_kind_filter(self, value: str) -> None:
+    async def load(self):
+        return await self._reload_and_watch()
+
+    @rx.event
+    async def set_kind_filter(self, value: str):
         self.kind_filter = value if value in JOB_KINDS else ALL
         self.page = 1
-        await self._reload()
+        return await self._reload_and_watch()
 
     @rx.event
-    async def set_status_filter(self, value: str) -> None:
+    async def set_status_filter(self, value: str):
         self.status_filter = value if value in JOB_STATUSES else ALL
         self.page = 1
-        await self._reload()
+        return await self._reload_and_watch()
 
     @rx.event
-    async def set_search(self, value: str) -> None:
+    async def set_search(self, value: str):
         self.search = value[:200]
         self.page = 1
-        await self._reload()
+        return await self._reload_and_watch()
 
     @rx.event
-    async def clear_filters(self) -> None:
+    async def clear_filters(self):
         self.kind_filter = self.status_filter = ALL
         self.search = ""
         self.page = 1
-        await self._reload()
+        return await self._reload_and_watch()
 
     @rx.event
-    async def go_to_page(self, page: int) -> None:
+    async def go_to_page(self, page: int):
         self.page = page
-        await self._reload()
+        return await self._reload_and_watch()
 
     # ----- the opened job -----
 
@@ -139,6 +186,7 @@ class HistoryState(rx.State):
         else:
             self.shown_url = self.shown_download_url = self.shown_filename = ""
         self.dialog_open = True
+        return self._watch_running()
 
     def _show(self, tile: ImageTile) -> None:
         self.shown_url, self.shown_download_url, self.shown_filename = tile.view_url, tile.url, tile.filename
@@ -186,6 +234,14 @@ class HistoryState(rx.State):
     @rx.event
     async def base64_copied(self, size: int | None) -> rx.event.EventSpec:
         return await base64_copied_toast(self, size)
+
+
+def _tick_after(milliseconds: int, watch: int) -> rx.event.EventSpec:
+    """`HistoryState.watch_tick(watch)` from the browser in `milliseconds`."""
+    return rx.call_script(
+        f"new Promise((resolve) => setTimeout(() => resolve({int(watch)}), {int(milliseconds)}))",
+        callback=HistoryState.watch_tick,
+    )
 
 
 # ----- the gallery -----
