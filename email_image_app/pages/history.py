@@ -346,7 +346,7 @@ def _card(card: JobCard) -> rx.Component:
 
 def _select(label_key: str, control_id: str, all_key: str, prefix: str, values: tuple[str, ...], value: Any, on_change: Any) -> rx.Component:
     return rx.select.root(
-        # On a phone the two selects share the row with Refresh: they shrink (the French labels are long).
+        # On a phone the two selects share a row: half of it each.
         rx.select.trigger(id=control_id, aria_label=tr(label_key), min_width=rx.breakpoints(initial="0", sm="160px"),
                           flex=rx.breakpoints(initial="1 1 0", sm="0 0 auto")),
         rx.select.content(
@@ -355,11 +355,13 @@ def _select(label_key: str, control_id: str, all_key: str, prefix: str, values: 
         ),
         value=value,
         on_change=on_change,
-        size="3",
+        size=rx.breakpoints(initial="2", sm="3"),
     )
 
 
 def _filters() -> rx.Component:
+    """Search, the two selects and Refresh on one row; on a phone, search and Refresh on the first
+    row and the selects sharing the second (the French labels are long)."""
     return rx.flex(
         rx.input(
             rx.input.slot(rx.icon("search", size=16)),
@@ -370,19 +372,20 @@ def _filters() -> rx.Component:
             aria_label="Search prompts",
             id="history-search",
             size="3",
-            flex_grow="1",
-            min_width="220px",
+            flex="1 1 220px",
+            min_width="0",
         ),
         rx.flex(
             _select("kind", "history-kind", "all_kinds", "kind", JOB_KINDS, HistoryState.kind_filter, HistoryState.set_kind_filter),
             _select("status", "history-status", "all_statuses", "status", JOB_STATUSES, HistoryState.status_filter, HistoryState.set_status_filter),
-            rx.icon_button(
-                rx.icon("refresh-cw", size=16), on_click=HistoryState.load, variant="soft", color_scheme="gray",
-                size="3", aria_label="Refresh", title=tr("refresh"),
-            ),
             spacing="3",
-            flex_grow=rx.breakpoints(initial="1", sm="0"),
-            min_width="0",  # narrower than its labels on a phone: the selects shrink instead
+            flex=rx.breakpoints(initial="1 1 100%", sm="0 0 auto"),
+            min_width="0",
+            order=rx.breakpoints(initial="1", sm="0"),
+        ),
+        rx.icon_button(
+            rx.icon("refresh-cw", size=16), on_click=HistoryState.load, variant="soft", color_scheme="gray",
+            size="3", aria_label="Refresh", title=tr("refresh"),
         ),
         spacing="3",
         wrap="wrap",
