@@ -63,6 +63,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Transparent needs PNG or WebP.",
         "La transparence demande PNG ou WebP.",
     ),
+    "setting_refused": ("Setting rejected: {message}", "Réglage refusé : {message}"),
     "cancelled": ("Cancelled. The last step is kept.", "Annulé. La dernière étape est conservée."),
     "size_note": ("Provider size", "Taille demandée au fournisseur"),
     # Editor page (/edit)

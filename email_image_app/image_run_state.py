@@ -87,6 +87,17 @@ def creeping_progress(received: int, total: int, seconds_since_event: float, sec
     return int(current + creep)
 
 
+def describe_options_error(exc: OptionsError, lang: str) -> str:
+    """An option the model cannot take, for the page: the core's own message in English; in French,
+    the form's words for the one conflict the form lets through (a transparent JPEG), else the core's
+    message after "Réglage refusé :"."""
+    if lang != "fr":
+        return exc.message
+    if exc.field == "background" and "jpeg" in exc.message:
+        return translate("transparent_needs", lang)
+    return translate("setting_refused", lang, message=exc.message)
+
+
 def _preset_label(preset: EmailSize, lang: str) -> str:
     key = f"size_{preset.key}"
     return translate(key, lang) if key in STRINGS else preset.label

@@ -87,3 +87,14 @@ def test_history_filters_fit_a_phone_in_french(page, app_server):
     in_french(page, app_server.url + "/history")
     page.wait_for_selector("#history-status")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390, "the page scrolls sideways"
+
+
+def test_a_setting_the_model_refuses_is_explained_in_french(page, app_server):
+    in_french(page, app_server.url)
+    choose(page, "option-background", "Transparent")
+    choose(page, "option-format", "JPEG")
+    page.fill("#prompt", "Logo sur fond transparent")
+    page.wait_for_function("!document.querySelector('#generate-button').disabled")
+    page.click("#generate-button")
+    page.wait_for_selector("#run-error")
+    assert page.inner_text("#run-error").strip() == "La transparence demande PNG ou WebP."

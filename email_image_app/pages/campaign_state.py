@@ -49,6 +49,7 @@ from email_image_app.image_job import FinalSaved, JobTarget, StepSaved
 from email_image_app.image_run_state import (
     ImageOptionsState,
     creeping_progress,
+    describe_options_error,
     expected_seconds_per_event,
     format_usd,
     progress_for,
@@ -386,7 +387,7 @@ class CampaignState(ImageOptionsState, rx.State):
                 slot = planned[row.key]
                 requests[row.key] = self._tile_request(row, slot.product, slot.file_stem, slot.width, slot.height)
         except OptionsError as exc:
-            self.form_error = exc.message
+            self.form_error = describe_options_error(exc, lang)
             return None
         self.form_error = ""
         self.campaign_id = new_job_id()

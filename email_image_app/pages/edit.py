@@ -34,7 +34,7 @@ from email_image_app.components.upload_zone import section_title, upload_feedbac
 from email_image_app.edit_uploads import MAX_REFERENCE_IMAGES, StoredUpload, UploadLimits
 from email_image_app.i18n import STRINGS, LanguageState, figures, in_language, tr, translate
 from email_image_app.image_job import JobTarget
-from email_image_app.image_run_state import ImageRunState, format_usd, size_note
+from email_image_app.image_run_state import ImageRunState, describe_options_error, format_usd, size_note
 from email_image_app.imagegen.options import (
     DEFAULT_MODEL,
     INPUT_FIDELITIES,
@@ -411,7 +411,7 @@ class EditState(ImageRunState, rx.State):
                 options, target = self._edit_options()
                 options.validate(edit=True)
             except OptionsError as exc:
-                self.error = exc.message
+                self.error = describe_options_error(exc, lang)
                 return
             image_urls = [self.original_url, *(reference.url for reference in self.references)]
             mask_mode = self.mask_mode

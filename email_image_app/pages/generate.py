@@ -19,7 +19,7 @@ from email_image_app.components.run_view import (
 )
 from email_image_app.components.stored_offer import stored_offer_callout
 from email_image_app.i18n import LanguageState
-from email_image_app.image_run_state import ImageRunState, format_usd
+from email_image_app.image_run_state import ImageRunState, describe_options_error, format_usd
 from email_image_app.imagegen.options import MAX_PROMPT_CHARS, OptionsError
 from email_image_app.imagegen.pricing import estimate_cost_usd
 from email_image_app.provider import get_client
@@ -70,7 +70,7 @@ class GenerateState(ImageRunState, StoredRunState, rx.State):
                 options, target = self._image_options()
                 options.validate()
             except OptionsError as exc:
-                self.error = exc.message
+                self.error = describe_options_error(exc, lang)
                 return
             info = self._job_info(self._prompt_to_send(prompt, options, target), options, target, kind="generation")
             if await self._offer_stored_result(info, lang):
