@@ -1,10 +1,5 @@
 """The app: wires pages and the backend routes (offline engine under /v1, stored images under /files)."""
 
-import asyncio
-import contextlib
-import logging
-from typing import AsyncIterator
-
 import reflex as rx
 from starlette.applications import Starlette
 from starlette.routing import Mount
@@ -17,24 +12,8 @@ from email_image_app.pages.campaign import campaign_page
 from email_image_app.pages.generate import generate_page
 from email_image_app.pages.history import HistoryState, history_page
 
-logger = logging.getLogger(__name__)
-
 # On import, so the database exists before Reflex's own start-up checks look at its schema.
 history.prepare_database()
-
-
-@contextlib.asynccontextmanager
-async def interrupted_jobs_swept() -> AsyncIterator[None]:
-    """Before serving: jobs still `running` were cut short by the previous process's end."""
-    try:
-        count = await asyncio.to_thread(history.default_history().mark_interrupted)
-    except Exception:  # the app still makes images without its history
-        logger.exception("history: could not mark the jobs of the previous run as interrupted")
-    else:
-        if count:
-            logger.warning("history: %d job(s) left running by the previous run are now interrupted", count)
-    yield
-
 
 backend_routes = Starlette(
     routes=[
@@ -47,7 +26,7 @@ app = rx.App(
     api_transformer=backend_routes,
     head_components=[rx.script(src="/studio.js"), rx.script(src="/image_editor.js")],
 )
-app.register_lifespan_task(interrupted_jobs_swept)
+app.register_lifespan_task(history.interrupted_jobs_swept)
 app.add_page(generate_page, route="/", title="Email Image Studio")
 app.add_page(edit_page, route="/edit", title="Edit · Email Image Studio")
 app.add_page(history_page, route="/history", title="History · Email Image Studio", on_load=HistoryState.load)

@@ -11,6 +11,7 @@ code goes through `JobRecorder` or `asyncio.to_thread`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import hashlib
 import json
@@ -19,7 +20,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, AsyncIterator
 
 import sqlalchemy
 from sqlalchemy import JSON, Index, Text, UniqueConstraint
@@ -394,6 +395,20 @@ def default_history() -> JobHistory:
 def prepare_database() -> None:
     """At app start, before serving: create or migrate the database."""
     database.upgrade(database.database_url())
+
+
+@contextlib.asynccontextmanager
+async def interrupted_jobs_swept() -> AsyncIterator[None]:
+    """A lifespan task: before serving, jobs still `running` were cut short by the previous
+    process's end, so they become `interrupted` (their partial images stay viewable)."""
+    try:
+        count = await asyncio.to_thread(default_history().mark_interrupted)
+    except Exception:  # the app still makes images without its history
+        logger.exception("history: could not mark the jobs of the previous run as interrupted")
+    else:
+        if count:
+            logger.warning("history: %d job(s) left running by the previous run are now interrupted", count)
+    yield
 
 
 class JobRecorder:
