@@ -225,3 +225,120 @@ def test_the_engine_draws_inside_the_area_a_hard_crop_keeps() -> None:
     top, band = (0, 0, 1536, 320), (0, 320, 1536, 704)
     assert detail(hinted, band) > 4 * detail(hinted, top)  # the cut-off top holds only a blurred backdrop
     assert detail(plain, top) > 2 * detail(hinted, top)
+
+
+# ---------------------------------------------------------------------------------------------
+# Subjects: the product a prompt names is the shape drawn
+# ---------------------------------------------------------------------------------------------
+
+NEW_SUBJECTS = ("shoe", "bag", "garment", "candle", "headphones", "watch")
+# One prompt per subject, all with the same colour words, hence the same palette.
+SUBJECT_PROMPTS = {
+    "bottle": "Red and gold perfume",
+    "box": "Red and gold box",
+    "mug": "Red and gold mug",
+    "shoe": "Red and gold sneakers",
+    "bag": "Red and gold handbag",
+    "garment": "Red and gold shirt",
+    "candle": "Red and gold candle",
+    "headphones": "Red and gold headphones",
+    "watch": "Red and gold watches",
+}
+LAYOUT_SIZES = [(600, 600), (1200, 600), (1200, 300)]
+
+
+@pytest.mark.parametrize(
+    "prompt, subject",
+    [
+        ("Product showcase: Trail runner - lightweight green running shoe", "shoe"),
+        ("New sneakers collection", "shoe"),
+        ("Winter boots, 20% off", "shoe"),
+        ("Red high heels", "shoe"),
+        ("Nos nouvelles chaussures de running", "shoe"),
+        ("Bannière rouge pour des baskets", "shoe"),
+        ("Escarpins en cuir verni", "shoe"),
+        ("Leather handbag", "bag"),
+        ("Canvas tote for the beach", "bag"),  # "the" is not thé
+        ("School backpack", "bag"),
+        ("Sac à main en cuir", "bag"),
+        ("Un cabas pour le marché", "bag"),
+        ("Cotton t-shirt", "garment"),
+        ("Summer dress", "garment"),
+        ("Cosy hoodie for winter", "garment"),
+        ("Une robe d'été", "garment"),
+        ("Pull en laine mérinos", "garment"),
+        ("Veste en jean", "garment"),
+        ("Scented candle", "candle"),
+        ("Des bougies parfumées pour Noël", "candle"),
+        ("Wireless headphones", "headphones"),
+        ("Casque audio sans fil", "headphones"),
+        ("Luxury watches", "watch"),
+        ("Watch", "watch"),
+        ("Une montre connectée", "watch"),
+        ("Sunglasses", "bottle"),
+        ("Perfume bottle", "bottle"),
+    ],
+)
+def test_subject_comes_from_product_words_in_english_and_french(prompt, subject):
+    assert engine.read_prompt(prompt).subject == subject
+
+
+@pytest.mark.parametrize(
+    "prompt, subject",
+    [
+        ("Coffee scented candle", "candle"),  # the first product named wins over a theme word
+        ("Gift idea: leather handbag", "bag"),
+        ("Christmas gift box promotion", "box"),
+        ("Coffee gift box", "box"),
+        ("Coffee", "mug"),
+        ("Thé vert bio", "mug"),
+        ("Watch our new sneakers", "shoe"),  # "watch" the verb
+        ("Montre un sac en cuir", "bag"),  # "montre" the verb
+        ("Gift basket for the holidays", "box"),  # an English basket is no sneaker
+        ("Pull the trigger on savings", "bottle"),
+        ("Logo for a shoe shop", "logo"),
+    ],
+)
+def test_subject_words_that_could_mislead(prompt, subject):
+    assert engine.read_prompt(prompt).subject == subject
+
+
+@pytest.mark.parametrize("subject", NEW_SUBJECTS)
+def test_each_new_subject_renders_deterministically(subject):
+    prompt = SUBJECT_PROMPTS[subject]
+    assert engine.read_prompt(prompt).subject == subject
+    for width, height in LAYOUT_SIZES:
+        first = engine.render(prompt, width, height, stage=3, stages=4)
+        assert first == engine.render(prompt, width, height, stage=3, stages=4)
+        assert decode(first).size == (width, height)
+
+
+@pytest.mark.parametrize("size", LAYOUT_SIZES)
+def test_different_subjects_look_different_with_the_same_palette(size):
+    width, height = size
+    # Where the product stands: between the headline and the caption, or in the circle on the right.
+    box = {(600, 600): (0, 102, 600, 516), (1200, 600): (720, 0, 1200, 600), (1200, 300): (792, 0, 1200, 252)}[size]
+    images = {
+        subject: decode(engine.render(prompt, width, height, stage=0, stages=1)).convert("RGB").crop(box)
+        for subject, prompt in SUBJECT_PROMPTS.items()
+    }
+    for subject in NEW_SUBJECTS:
+        for other, image in images.items():
+            if other != subject:
+                assert mean_difference(images[subject], image) > 3, (subject, other)
+
+
+@pytest.mark.parametrize("subject", NEW_SUBJECTS)
+def test_silhouettes_keep_their_proportions_and_stay_in_their_box(subject):
+    from email_image_app.imagegen.engine_draw import draw_subject
+    from email_image_app.imagegen.engine_prompt import build_palette
+    from email_image_app.imagegen.engine_shapes import ASPECTS
+
+    palette = build_palette([(204, 36, 52), (212, 172, 52)], b"\x00" * 32)
+    for room in ((100, 100, 300, 500), (100, 100, 700, 300)):  # tall and wide rooms
+        canvas = Image.new("RGBA", (800, 600), (0, 0, 0, 0))
+        draw_subject(canvas, room, palette, subject, 1.0)
+        x0, y0, x1, y1 = canvas.getchannel("A").getbbox()
+        assert room[0] <= x0 and room[1] <= y0 and x1 <= room[2] and y1 <= room[3]
+        assert y1 >= room[3] - 0.03 * (room[3] - room[1])  # standing on the room's floor
+        assert abs((x1 - x0) / (y1 - y0) - ASPECTS[subject]) < 0.15 * ASPECTS[subject]

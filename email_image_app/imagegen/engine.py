@@ -12,6 +12,7 @@ timestamps or other metadata.
 This module is the engine's public face: the two renderers, the seed and the encoder. The work is in
 - engine_prompt.py: reading the prompt (words, language, subject, colours) and building the palette;
 - engine_draw.py: drawing a new image (scene, layouts, shapes, type) and degrading partial stages;
+- engine_shapes.py: the product silhouettes beyond bottle, box and mug (shoe, bag, garment, ...);
 - engine_retouch.py: what an edit does to uploaded images (mask, colour grading, caption, insets);
 - engine_usage.py: the quality and background reported back, and token usage.
 """
@@ -27,6 +28,7 @@ from PIL import Image, ImageOps
 from .engine_draw import check_stage, composition, degrade, draft_tag, draw_subject, extended, stage_detail
 from .engine_prompt import COLOUR_WORDS, RGB, PromptReading, build_palette, read_prompt
 from .engine_retouch import caption_band, change_region, dominant_colours, grade, has_alpha, open_image, reference_insets
+from .engine_shapes import ASPECTS
 from .engine_usage import resolve_background, resolve_quality, usage_for
 from .sizing import read_composition_hint
 
@@ -122,10 +124,11 @@ def edit(
         if hole is not None:
             hx0, hy0, hx1, hy1 = hole
             # Something new where the mask is open: the prompt's product, centred in the hole.
-            pw, ph = (hx1 - hx0) * 0.5, (hy1 - hy0) * 0.7
-            pw = min(pw, ph * 0.62)
-            cx, cy = (hx0 + hx1) / 2, (hy0 + hy1) / 2
             subject = "bottle" if reading.subject == "logo" else reading.subject
+            pw, ph = (hx1 - hx0) * 0.5, (hy1 - hy0) * 0.7
+            # A silhouette keeps its own proportions inside that room; the others fill it.
+            pw = (hx1 - hx0) * 0.7 if subject in ASPECTS else min(pw, ph * 0.62)
+            cx, cy = (hx0 + hx1) / 2, (hy0 + hy1) / 2
             draw_subject(edited, (cx - pw / 2, cy - ph / 2, cx + pw / 2, cy + ph / 2), palette, subject, detail)
         if references:
             reference_insets(edited, references)

@@ -30,6 +30,7 @@ from .engine_prompt import (
     mix,
     read_prompt,
 )
+from .engine_shapes import ASPECTS, draw_silhouette, fit_in_circle, fit_subject
 from .engine_usage import resolve_quality
 
 Box = tuple[float, float, float, float]
@@ -161,10 +162,15 @@ def draft_tag(canvas: Image.Image, ink: RGB) -> None:
 
 
 def draw_subject(canvas: Image.Image, box: Box, palette: Palette, kind: str, detail: float) -> None:
-    """A product-like shape filling `box`: a bottle, a gift box or a mug."""
+    """A product-like shape filling `box`: a bottle, a gift box, a mug, or one of the silhouettes
+    of engine_shapes (shoe, bag, garment, candle, headphones, watch), which keep their own
+    proportions inside `box` (see engine_shapes.fit_subject)."""
     x0, y0, x1, y1 = box
     bw, bh = x1 - x0, y1 - y0
     if bw < 6 or bh < 6:
+        return
+    if kind in ASPECTS:
+        draw_silhouette(canvas, box, palette, kind, detail)
         return
     draw = ImageDraw.Draw(canvas)
     body, dark, trim = palette.accent, mix(palette.accent, BLACK, 0.35), palette.accent2
@@ -237,7 +243,8 @@ class _Scene:
 
 
 def _layout_banner(scene: _Scene) -> None:
-    """Wide banner: horizontal bands, headline on the left, accent shapes on the right."""
+    """Wide banner: horizontal bands, headline on the left, the product in a circle on the right (a
+    logo prompt has no product: its button sits on the circle)."""
     w, h = scene.size
     palette, rng = scene.palette, scene.rng
     scene.backdrop("horizontal")
@@ -247,9 +254,11 @@ def _layout_banner(scene: _Scene) -> None:
         draw.rectangle((0, h * 0.94, w, h), fill=palette.accent2)
     cx, cy = w * (0.8 + rng.uniform(-0.03, 0.03)), h * 0.45
     radius = h * 0.5
+    # A product (drawn in the accent colour) stands in the big circle: give the circle a tint of it.
+    disc = palette.accent if scene.reading.subject == "logo" else _tint_behind(palette.accent)
 
     def circles(layer: ImageDraw.ImageDraw) -> None:
-        layer.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), fill=palette.accent + (200,))
+        layer.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), fill=disc + (200,))
         r2 = radius * 0.55
         layer.ellipse((cx + radius * 0.45 - r2, cy - radius * 0.55 - r2, cx + radius * 0.45 + r2, cy - radius * 0.55 + r2), fill=palette.accent2 + (190,))
         for _ in range(round(6 * scene.detail)):
@@ -258,11 +267,29 @@ def _layout_banner(scene: _Scene) -> None:
 
     overlay(scene.canvas, circles)
     draw_text(scene.canvas, scene.reading.headline.upper(), (w * 0.05, h * 0.14, w * 0.58, h * 0.56), scene.ink, bold=True)
+    if scene.reading.subject == "logo":
+        # No product: the button sits on the circle.
+        if scene.detail >= 0.5:
+            draw_text(scene.canvas, scene.reading.subline, (w * 0.05, h * 0.6, w * 0.5, h * 0.78), scene.ink)
+        if scene.detail >= 0.66:
+            bw, bh = min(w * 0.16, h * 1.2), h * 0.3
+            _button(scene.canvas, (cx - bw / 2, cy - bh / 2 + h * 0.08, cx + bw / 2, cy + bh / 2 + h * 0.08), scene.reading.call_to_action, _on_circle(palette))
+        return
+    # The product stands in the circle; the button goes beside the subline.
+    product = fit_in_circle(scene.reading.subject, cx, cy, radius * 0.78)
+    _soft_shadow(scene.canvas, (product[0] - h * 0.04, product[3] - h * 0.035, product[2] + h * 0.04, product[3] + h * 0.035))
+    draw_subject(scene.canvas, product, palette, scene.reading.subject, scene.detail)
+    bw, bh = min(w * 0.16, h * 1.2), h * 0.22
     if scene.detail >= 0.5:
-        draw_text(scene.canvas, scene.reading.subline, (w * 0.05, h * 0.6, w * 0.5, h * 0.78), scene.ink)
+        draw_text(scene.canvas, scene.reading.subline, (w * 0.05, h * 0.6, w * 0.41, h * 0.78), scene.ink)
     if scene.detail >= 0.66:
-        bw, bh = min(w * 0.16, h * 1.2), h * 0.3
-        _button(scene.canvas, (cx - bw / 2, cy - bh / 2 + h * 0.08, cx + bw / 2, cy + bh / 2 + h * 0.08), scene.reading.call_to_action, _on_circle(palette))
+        bx = w * 0.44
+        _button(scene.canvas, (bx, h * 0.6, bx + bw, h * 0.6 + bh), scene.reading.call_to_action, palette)
+
+
+def _tint_behind(colour: RGB) -> RGB:
+    """A shade of `colour` that a shape in `colour` stands out on: lighter, or darker if it is light."""
+    return mix(colour, WHITE, 0.62) if luminance(colour) < 0.5 else mix(colour, BLACK, 0.38)
 
 
 def _on_circle(palette: Palette) -> Palette:
@@ -286,7 +313,10 @@ def _layout_header(scene: _Scene) -> None:
             layer.ellipse((dx - r, dy - r, dx + r, dy + r), fill=palette.ink + (110,))
 
     overlay(scene.canvas, shapes)
-    product = (cx - radius * 0.42, cy - radius * 0.8, cx + radius * 0.42, cy + radius * 0.78)
+    if scene.reading.subject in ASPECTS:
+        product = fit_in_circle(scene.reading.subject, cx, cy, radius * 0.9)
+    else:
+        product = (cx - radius * 0.42, cy - radius * 0.8, cx + radius * 0.42, cy + radius * 0.78)
     _soft_shadow(scene.canvas, (product[0] - radius * 0.1, product[3] - h * 0.04, product[2] + radius * 0.1, product[3] + h * 0.04))
     draw_subject(scene.canvas, product, palette, scene.reading.subject, scene.detail)
     draw_text(scene.canvas, scene.reading.headline, (w * 0.06, h * 0.16, w * 0.56, h * 0.46), scene.ink, bold=True)
@@ -313,9 +343,14 @@ def _layout_product(scene: _Scene) -> None:
     draw.ellipse((cx - plinth_rx, plinth_top + plinth_height - plinth_ry, cx + plinth_rx, plinth_top + plinth_height + plinth_ry), fill=side)
     draw.ellipse((cx - plinth_rx, plinth_top - plinth_ry, cx + plinth_rx, plinth_top + plinth_ry), fill=plinth_colour)
     product_height = plinth_top - h * (0.12 if tall else 0.2)
-    product_width = min(w * 0.32, product_height * 0.62)
-    product = (cx - product_width / 2, plinth_top - product_height, cx + product_width / 2, plinth_top)
-    _soft_shadow(scene.canvas, (cx - product_width * 0.7, plinth_top - plinth_ry * 0.6, cx + product_width * 0.7, plinth_top + plinth_ry * 0.6), opacity=140)
+    if scene.reading.subject in ASPECTS:
+        product = fit_subject(scene.reading.subject, (cx - w * 0.29, plinth_top - product_height, cx + w * 0.29, plinth_top))
+        product_width = product[2] - product[0]
+    else:
+        product_width = min(w * 0.32, product_height * 0.62)
+        product = (cx - product_width / 2, plinth_top - product_height, cx + product_width / 2, plinth_top)
+    shadow_rx = min(product_width * 0.7, plinth_rx * 0.95)
+    _soft_shadow(scene.canvas, (cx - shadow_rx, plinth_top - plinth_ry * 0.6, cx + shadow_rx, plinth_top + plinth_ry * 0.6), opacity=140)
     draw_subject(scene.canvas, product, palette, scene.reading.subject, scene.detail)
     if tall:
         draw_text(scene.canvas, scene.reading.headline, (w * 0.08, h * 0.7, w * 0.92, h * 0.8), scene.ink, align="center", bold=True)

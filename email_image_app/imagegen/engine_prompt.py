@@ -5,8 +5,10 @@ The prompt is read for:
 - colour words (English and French) and mood words (summer/été, christmas/noël, sale/soldes, ...):
   they set the palette; without any, the palette comes from the prompt's hash;
 - its salient words (stop words dropped in both languages): they are set as headline and subline;
-- a few subject words: "logo" gives a monogram badge, "gift"/"cadeau" a box, "coffee"/"tasse" a mug,
-  anything else a bottle-like product.
+- subject words: "logo" gives a monogram badge; a product named gives its shape (box, mug, shoe, bag,
+  garment, candle, headphones, watch: "sneakers"/"baskets", "handbag"/"sac", "t-shirt"/"chemise", ...),
+  the first one named when there are several; failing that a theme word ("gift"/"cadeau" a box,
+  "coffee"/"thé" a mug); anything else a bottle-like product.
 
 The colour arithmetic used to build the palette (`mix`, `luminance`, `contrasting_ink`) serves the
 drawing as well.
@@ -99,8 +101,45 @@ _LAYOUT_WORDS = frozenset(
     marketing showcase campaign promotional promo campagne vitrine""".split()
 )
 _LOGO_WORDS = frozenset(("logo", "logotype", "monogram", "monogramme", "icon", "icone", "emblem", "embleme", "badge"))
-_BOX_WORDS = frozenset(("gift", "gifts", "box", "boxes", "cadeau", "cadeaux", "coffret", "package", "parcel", "colis"))
-_MUG_WORDS = frozenset(("coffee", "cafe", "tea", "the", "mug", "mugs", "cup", "tasse", "tasses", "latte", "espresso"))
+# Words naming the product drawn (folded, English and French). In a prompt naming several, the
+# first one named wins: "Trail runner - green running shoe", "Sac à chaussures".
+_PRODUCT_WORDS: dict[str, str] = {
+    **dict.fromkeys(("box", "boxes", "coffret", "coffrets", "package", "parcel", "colis"), "box"),
+    **dict.fromkeys(("mug", "mugs", "cup", "cups", "tasse", "tasses"), "mug"),
+    **dict.fromkeys(
+        ("shoe", "shoes", "sneaker", "sneakers", "trainer", "trainers", "boot", "boots", "sandal", "sandals",
+         "heel", "heels", "runner", "runners", "chaussure", "chaussures", "basket", "baskets", "botte", "bottes",
+         "bottine", "bottines", "sandale", "sandales", "escarpin", "escarpins"),
+        "shoe",
+    ),
+    **dict.fromkeys(
+        ("bag", "bags", "handbag", "handbags", "tote", "totes", "backpack", "backpacks", "purse", "purses",
+         "sac", "sacs", "sacoche", "sacoches", "cabas"),
+        "bag",
+    ),
+    **dict.fromkeys(
+        ("shirt", "shirts", "tshirt", "tshirts", "tee", "tees", "dress", "dresses", "sweater", "sweaters",
+         "sweatshirt", "sweatshirts", "hoodie", "hoodies", "jacket", "jackets", "coat", "coats", "chemise",
+         "chemises", "robe", "robes", "pull", "pulls", "sweat", "sweats", "veste", "vestes", "manteau", "manteaux"),
+        "garment",
+    ),
+    **dict.fromkeys(("candle", "candles", "bougie", "bougies"), "candle"),
+    **dict.fromkeys(
+        ("headphones", "headphone", "headset", "headsets", "earphones", "casque", "casques", "ecouteurs"),
+        "headphones",
+    ),
+    **dict.fromkeys(("watches", "wristwatch", "wristwatches", "smartwatch", "smartwatches", "montres"), "watch"),
+}
+# Words that suggest a product without naming it ("gift", "coffee") or that are also common verbs
+# ("watch", "montre" from montrer): they count only when no word above names one.
+_THEME_WORDS: dict[str, str] = {
+    **dict.fromkeys(("gift", "gifts", "cadeau", "cadeaux"), "box"),
+    **dict.fromkeys(("coffee", "cafe", "tea", "the", "latte", "espresso"), "mug"),
+    **dict.fromkeys(("watch", "montre"), "watch"),
+}
+# French words that are something else in English ("the", "basket", "pull", "sweat", "robe"): they
+# count in prompts that do not read as English.
+_FRENCH_ONLY_WORDS = frozenset(("the", "basket", "baskets", "pull", "pulls", "sweat", "sweats", "robe", "robes"))
 _FRENCH_HINT = re.compile(r"[éèêàçùâîôœ]", re.IGNORECASE)
 _MARKER = re.compile(r"\[\[[^\]]*\]\]")
 _TOKEN = re.compile(r"\d+\s?%|[^\W\d_]+", re.UNICODE)
@@ -119,7 +158,7 @@ class PromptReading:
     words: tuple[str, ...]  # 0–5 salient words in display case
     colours: tuple[RGB, ...]  # named colours, in prompt order, then mood colours
     french: bool
-    subject: str  # "logo" | "box" | "mug" | "bottle"
+    subject: str  # "logo" | "box" | "mug" | "shoe" | "bag" | "garment" | "candle" | "headphones" | "watch" | "bottle"
 
     @property
     def headline(self) -> str:
@@ -143,8 +182,12 @@ def read_prompt(prompt: str) -> PromptReading:
     text = _MARKER.sub(" ", prompt).replace("’", " ").replace("'", " ")
     tokens = _TOKEN.findall(text)
     folded = [_fold(token) for token in tokens]
-    french_votes = sum(word in _STOP_WORDS_FR for word in folded)
-    english_votes = sum(word in _STOP_WORDS_EN for word in folded)
+    # An accented word is not English ("à" is not "a"), and the "t" of "t-shirt" is not French.
+    french_votes = sum(
+        word in _STOP_WORDS_FR and not (word == "t" and following.startswith("shirt"))
+        for word, following in zip(folded, folded[1:] + [""])
+    )
+    english_votes = sum(word in _STOP_WORDS_EN and token.lower() == word for token, word in zip(tokens, folded))
     french = french_votes > english_votes or (french_votes == english_votes and bool(_FRENCH_HINT.search(text)))
 
     colours: list[RGB] = []
@@ -171,17 +214,26 @@ def read_prompt(prompt: str) -> PromptReading:
     if not salient:
         salient = [name.capitalize() for name in colour_names]
 
-    words_set = set(folded)
-    if words_set & _LOGO_WORDS:
-        subject = "logo"
-    elif words_set & _BOX_WORDS:
-        subject = "box"
-    elif words_set & _MUG_WORDS:
-        subject = "mug"
-    else:
-        subject = "bottle"
+    subject = _subject(tokens, folded, english=english_votes > french_votes)
     palette_colours = tuple(colours) + tuple(c for c in moods if c not in colours)
     return PromptReading(tuple(salient[:5]), palette_colours, french, subject)
+
+
+def _subject(tokens: Sequence[str], folded: Sequence[str], *, english: bool) -> str:
+    """What to draw: a logo if asked for, else the first product named, else one a theme word
+    suggests, else a bottle. In an English prompt, a French-only word counts only with its accent
+    ("thé", not "the")."""
+    if not _LOGO_WORDS.isdisjoint(folded):
+        return "logo"
+    words = [
+        word for token, word in zip(tokens, folded)
+        if not (english and word in _FRENCH_ONLY_WORDS and token.lower() == word)
+    ]
+    for table in (_PRODUCT_WORDS, _THEME_WORDS):
+        for word in words:
+            if word in table:
+                return table[word]
+    return "bottle"
 
 
 # ---------------------------------------------------------------------------------------------
