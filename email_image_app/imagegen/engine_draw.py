@@ -319,9 +319,11 @@ def _layout_header(scene: _Scene) -> None:
         product = (cx - radius * 0.42, cy - radius * 0.8, cx + radius * 0.42, cy + radius * 0.78)
     _soft_shadow(scene.canvas, (product[0] - radius * 0.1, product[3] - h * 0.04, product[2] + radius * 0.1, product[3] + h * 0.04))
     draw_subject(scene.canvas, product, palette, scene.reading.subject, scene.detail)
-    draw_text(scene.canvas, scene.reading.headline, (w * 0.06, h * 0.16, w * 0.56, h * 0.46), scene.ink, bold=True)
+    # Text stops short of the ring around the product, whatever the aspect: a long headline shrinks.
+    text_right = min(w * 0.56, cx - radius * 1.18 - w * 0.03)
+    draw_text(scene.canvas, scene.reading.headline, (w * 0.06, h * 0.16, text_right, h * 0.46), scene.ink, bold=True)
     if scene.detail >= 0.5:
-        draw_text(scene.canvas, scene.reading.subline, (w * 0.06, h * 0.5, w * 0.5, h * 0.6), scene.ink)
+        draw_text(scene.canvas, scene.reading.subline, (w * 0.06, h * 0.5, min(w * 0.5, text_right), h * 0.6), scene.ink)
     if scene.detail >= 0.66:
         _button(scene.canvas, (w * 0.06, h * 0.68, w * 0.06 + min(w * 0.2, h * 0.55), h * 0.8), scene.reading.call_to_action, palette)
 
