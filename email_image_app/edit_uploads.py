@@ -58,11 +58,9 @@ class StoredUpload:
 
     @property
     def label(self) -> str:
-        return f"{self.width}×{self.height} · {imaging.FORMAT_LABELS[self.format]} · {_size_text(self.size_bytes)}"
+        return f"{self.width}×{self.height} · {imaging.FORMAT_LABELS[self.format]} · {imaging.format_bytes(self.size_bytes)}"
 
 
-def _size_text(size: int) -> str:
-    return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
 
 
 def _stored_name(role: str, extension: str) -> str:

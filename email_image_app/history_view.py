@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from email_image_app.history import Job, JobDetail, JobImage
+from email_image_app.imaging import format_bytes
 from email_image_app.image_run_state import format_usd
 from email_image_app.imagegen.sizing import read_composition_hint
 
@@ -64,8 +65,6 @@ class JobView:
     final_filename: str = ""
 
 
-def format_bytes(size: int) -> str:
-    return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
 
 
 def format_seconds(milliseconds: int | None) -> str:

@@ -19,7 +19,7 @@ from email_image_app.error_messages import describe_error
 from email_image_app.history import JobRecorder, SavedImage, default_history
 from email_image_app.imagegen.events import ImageCompleted, ImageUsage, IncompleteStreamError, PartialImage, StreamEvent
 from email_image_app.runs import RunCancelled, is_user_cancel
-from email_image_app.store import ImageStore, image_store
+from email_image_app.store import ImageStore, StoredFile, image_store
 
 PREVIEW_MAX_SIDE = 960
 THUMB_MAX_SIDE = 160
@@ -90,11 +90,20 @@ def _extension(output_format: str) -> str:
     return "jpg" if output_format == "jpeg" else output_format
 
 
-def _preview_and_thumb(data: bytes, target: JobTarget) -> tuple[bytes, bytes]:
+def _save_step_files(
+    store: ImageStore, job_id: str, data: bytes, index: int, target: JobTarget
+) -> tuple[StoredFile, StoredFile, StoredFile, tuple[int, int]]:
+    """Blocking (one thread hop per step): the partial as sent, a light preview at the final aspect
+    ratio, and a thumbnail made from the preview rather than from a second decode of the original."""
     scale = min(1.0, PREVIEW_MAX_SIDE / max(target.width, target.height))
     width, height = max(1, round(target.width * scale)), max(1, round(target.height * scale))
     preview = imaging.fit_exact(data, width, height, "webp", quality=80)
-    return preview, imaging.thumbnail(preview, THUMB_MAX_SIDE)
+    thumb = imaging.thumbnail(preview, THUMB_MAX_SIDE)
+    stem = f"step-{index + 1}"
+    original = store.save(job_id, f"{stem}.{_extension(target.output_format)}", data)
+    preview_file = store.save(job_id, f"{stem}-preview.webp", preview)
+    thumb_file = store.save(job_id, f"{stem}-thumb.webp", thumb)
+    return original, preview_file, thumb_file, imaging.image_size(data)
 
 
 def _final_bytes(data: bytes, target: JobTarget) -> bytes:
@@ -110,15 +119,30 @@ def _final_bytes(data: bytes, target: JobTarget) -> bytes:
     )
 
 
+def _save_final_files(
+    store: ImageStore, job_id: str, data: bytes, target: JobTarget, filename: str, *, card: bool
+) -> tuple[StoredFile, StoredFile, StoredFile | None]:
+    """Blocking (one thread hop): the final image at the target size, its thumbnail and, with
+    `card`, the history gallery's card. The final is decoded once: the thumbnail is made from the card."""
+    final = _final_bytes(data, target)
+    final_file = store.save(job_id, filename, final)
+    card_file = None
+    if card:
+        card_bytes = imaging.thumbnail(final, CARD_MAX_SIDE, quality=80)
+        card_file = store.save(job_id, "final-card.webp", card_bytes)
+        thumb = imaging.thumbnail(card_bytes, THUMB_MAX_SIDE)
+    else:
+        thumb = imaging.thumbnail(final, THUMB_MAX_SIDE)
+    thumb_file = store.save(job_id, "final-thumb.webp", thumb)
+    return final_file, thumb_file, card_file
+
+
 async def _store_step(
     event: PartialImage, job_id: str, target: JobTarget, store: ImageStore, started: float
 ) -> tuple[StepSaved, SavedImage]:
-    ext = _extension(target.output_format)
-    preview, thumb = await asyncio.to_thread(_preview_and_thumb, event.image, target)
-    width, height = await asyncio.to_thread(imaging.image_size, event.image)
-    original = await asyncio.to_thread(store.save, job_id, f"step-{event.index + 1}.{ext}", event.image)
-    preview_file = await asyncio.to_thread(store.save, job_id, f"step-{event.index + 1}-preview.webp", preview)
-    thumb_file = await asyncio.to_thread(store.save, job_id, f"step-{event.index + 1}-thumb.webp", thumb)
+    original, preview_file, thumb_file, (width, height) = await asyncio.to_thread(
+        _save_step_files, store, job_id, event.image, event.index, target
+    )
     step = StepSaved(
         index=event.index,
         url=original.url,
@@ -138,16 +162,11 @@ async def _store_final(
 ) -> tuple[FinalSaved, SavedImage]:
     """The final image at the target size and its thumbnail; with `card`, also the larger
     rendition the history gallery shows (only recorded jobs appear there)."""
-    ext = _extension(target.output_format)
-    final = await asyncio.to_thread(_final_bytes, event.image, target)
-    thumb = await asyncio.to_thread(imaging.thumbnail, final, THUMB_MAX_SIDE)
-    filename = f"{target.name_stem}-{target.width}x{target.height}.{ext}"
-    final_file = await asyncio.to_thread(store.save, job_id, filename, final)
-    thumb_file = await asyncio.to_thread(store.save, job_id, "final-thumb.webp", thumb)
-    card_url = None
-    if card:
-        card_bytes = await asyncio.to_thread(imaging.thumbnail, final, CARD_MAX_SIDE, quality=80)
-        card_url = (await asyncio.to_thread(store.save, job_id, "final-card.webp", card_bytes)).url
+    filename = f"{target.name_stem}-{target.width}x{target.height}.{_extension(target.output_format)}"
+    final_file, thumb_file, card_file = await asyncio.to_thread(
+        _save_final_files, store, job_id, event.image, target, filename, card=card
+    )
+    card_url = card_file.url if card_file is not None else None
     saved = FinalSaved(
         url=final_file.url,
         thumb_url=thumb_file.url,

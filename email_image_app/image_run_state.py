@@ -21,7 +21,7 @@ from email_image_app import runs
 from email_image_app.error_messages import describe_error
 from email_image_app.i18n import STRINGS, LanguageState, translate
 from email_image_app.image_job import FinalSaved, JobInfo, JobTarget, StepSaved, filename_stem, store_stream
-from email_image_app.imagegen.events import ImageStreamError, StreamEvent
+from email_image_app.imagegen.events import ImageStreamError, IncompleteStreamError, StreamEvent
 from email_image_app.imagegen.options import (
     DEFAULT_MODEL,
     EMAIL_SIZES,
@@ -34,6 +34,7 @@ from email_image_app.imagegen.options import (
 )
 from email_image_app.imagegen.pricing import cost_usd
 from email_image_app.imagegen.sizing import SizePlan, composition_hint, plan_size
+from email_image_app.imaging import format_bytes
 from email_image_app.provider import current_provider
 from email_image_app.store import new_job_id
 
@@ -63,10 +64,6 @@ class RunStart:
     prompt: str
     target: JobTarget
     info: JobInfo
-
-
-def _format_bytes(size: int) -> str:
-    return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
 
 
 def format_usd(amount: float) -> str:
@@ -410,7 +407,7 @@ class ImageRunState(ImageOptionsState, mixin=True):
                         self.preview_url = item.url
                         self.final_info = (
                             f"{item.width}×{item.height} · {item.output_format.upper()} · "
-                            f"{_format_bytes(item.size_bytes)}"
+                            f"{format_bytes(item.size_bytes)}"
                         )
                         if usage is not None:
                             self.usage_input = usage.input_tokens
@@ -441,7 +438,7 @@ class ImageRunState(ImageOptionsState, mixin=True):
                 if self.status == "running":  # the stream ended without a final image
                     self.status = "failed"
                     self.error = describe_error(
-                        ImageStreamError("no final image"), lang, partials_received=self.received_partials
+                        IncompleteStreamError(), lang, partials_received=self.received_partials
                     )
         except runs.RunCancelled:
             async with self:

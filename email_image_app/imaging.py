@@ -200,7 +200,7 @@ def compress_to_budget(
         img = _scaled(original, scale)
         if min(img.size) < _BUDGET_MIN_SIDE:
             raise ImageTooLargeError(
-                f"The image cannot be compressed to {_human_bytes(max_bytes)} as {output_format}: even at "
+                f"The image cannot be compressed to {format_bytes(max_bytes)} as {output_format}: even at "
                 f"quality {min_quality} it would have to shrink below {_BUDGET_MIN_SIDE} pixels."
             )
         found = _best_quality_within(img, output_format, max_bytes, min_quality)
@@ -257,7 +257,8 @@ def thumbnail(image_bytes: bytes, max_side: int = 160, *, output_format: str = "
     return encode(small, output_format, quality=quality)
 
 
-def _human_bytes(count: int) -> str:
+def format_bytes(count: int) -> str:
+    """A file size as people read it: '812 KB', '1.4 MB'."""
     if count >= 1024 * 1024:
         return f"{count / (1024 * 1024):.1f} MB"
     if count >= 1024:
@@ -391,7 +392,7 @@ def too_large_error(filename: str, size_bytes: int, max_bytes: int = DEFAULT_UPL
     """The refusal of a file over the byte limit; public so a caller that knows the size from the
     upload's headers can refuse it without reading the file."""
     return UploadError(
-        "too_large", f"{filename} is {_human_bytes(size_bytes)}; the limit is {_limit_text(max_bytes)}.", filename
+        "too_large", f"{filename} is {format_bytes(size_bytes)}; the limit is {_limit_text(max_bytes)}.", filename
     )
 
 
@@ -459,7 +460,7 @@ def _upright(img: Image.Image) -> Image.Image:
 def _limit_text(count: int) -> str:
     if count >= _MEGABYTE:
         return f"{count / _MEGABYTE:g} MB"
-    return _human_bytes(count)
+    return format_bytes(count)
 
 
 def _or_list(names: list[str]) -> str:
