@@ -292,7 +292,6 @@ class ImageRunState(ImageOptionsState, mixin=True):
     stage_step: int = 0
     stage_steps: int = 0
     elapsed_s: int = 0
-    received_partials: int = 0
     steps: list[StepView] = []
     preview_url: str = ""
     error: str = ""
@@ -340,7 +339,6 @@ class ImageRunState(ImageOptionsState, mixin=True):
         self.stage = ""
         self.stage_step = self.stage_steps = 0
         self.elapsed_s = 0
-        self.received_partials = 0
         self.steps = []
         self.preview_url = ""
         self.error = ""
@@ -382,7 +380,6 @@ class ImageRunState(ImageOptionsState, mixin=True):
                 if isinstance(item, StepSaved):
                     last_event_at = now
                     async with self:
-                        self.received_partials += 1
                         self.steps.append(
                             StepView(
                                 number=item.index + 1,
@@ -393,7 +390,7 @@ class ImageRunState(ImageOptionsState, mixin=True):
                             )
                         )
                         self.preview_url = item.preview_url
-                        self.progress = int(progress_for(self.received_partials, total_events))
+                        self.progress = int(progress_for(len(self.steps), total_events))
                         self.stage = "partial"
                         self.stage_step, self.stage_steps = item.index + 1, total_events - 1
                         self.elapsed_s = int(now - started)
@@ -430,7 +427,7 @@ class ImageRunState(ImageOptionsState, mixin=True):
                 else:  # heartbeat: show life while the provider is silent
                     async with self:
                         creeping = creeping_progress(
-                            self.received_partials, total_events, now - last_event_at, seconds_per_event
+                            len(self.steps), total_events, now - last_event_at, seconds_per_event
                         )
                         self.progress = max(self.progress, creeping)
                         self.elapsed_s = int(now - started)
@@ -438,7 +435,7 @@ class ImageRunState(ImageOptionsState, mixin=True):
                 if self.status == "running":  # the stream ended without a final image
                     self.status = "failed"
                     self.error = describe_error(
-                        IncompleteStreamError(), lang, partials_received=self.received_partials
+                        IncompleteStreamError(), lang, partials_received=len(self.steps)
                     )
         except runs.RunCancelled:
             async with self:
@@ -448,13 +445,13 @@ class ImageRunState(ImageOptionsState, mixin=True):
             async with self:
                 self.status = "failed"
                 self.stage = "failed"
-                self.error = describe_error(exc, lang, partials_received=self.received_partials)
+                self.error = describe_error(exc, lang, partials_received=len(self.steps))
         except Exception as exc:  # keep the page usable whatever went wrong; log the cause server-side
             logger.exception("image run %s failed", job_id)
             async with self:
                 self.status = "failed"
                 self.stage = "failed"
-                self.error = describe_error(exc, lang, partials_received=self.received_partials)
+                self.error = describe_error(exc, lang, partials_received=len(self.steps))
         finally:
             async with self:
                 self.running = False

@@ -120,7 +120,6 @@ class StoredRunState(rx.State, mixin=True):
         self.elapsed_s = round((job.duration_ms or 0) / 1000)
         self.error = ""
         self.notices = []
-        self.received_partials = len(detail.partials)
         self.steps = [
             StepView(
                 number=step.index + 1,

@@ -29,7 +29,7 @@ def progress_panel(state: Any) -> rx.Component:
     return rx.vstack(
         rx.progress(value=state.progress, max=100, width="100%", id="run-progress", aria_label="Progress"),
         rx.hstack(
-            rx.text(tr("partial_images"), tr("colon"), state.received_partials, size="2", id="partial-count"),
+            rx.text(tr("partial_images"), tr("colon"), state.steps.length(), size="2", id="partial-count"),
             rx.spacer(),
             rx.cond(
                 state.status != "",
