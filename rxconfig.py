@@ -1,6 +1,6 @@
 import reflex as rx
 
-from email_image_app import settings
+from email_image_app.domain import settings
 
 config = rx.Config(
     app_name="email_image_app",

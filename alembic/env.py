@@ -9,7 +9,8 @@ from logging.config import fileConfig
 import sqlalchemy
 from alembic import context
 
-from email_image_app import database, history
+from email_image_app.domain import database
+from email_image_app.domain import history
 
 config = context.config
 target_metadata = history.metadata()

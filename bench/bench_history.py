@@ -22,7 +22,7 @@ from typing import Callable
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from email_image_app import database, history  # noqa: E402
-from email_image_app.history import GalleryQuery, JobHistory  # noqa: E402
+from email_image_app.domain.history import GalleryQuery, JobHistory  # noqa: E402
 
 WORDS = (
     "summer sale sneakers red bold headline winter scarf navy wool black friday gold confetti spring "

@@ -5,7 +5,8 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from email_image_app import history, settings
+from email_image_app.domain import history
+from email_image_app.domain import settings
 from email_image_app.imagegen import server as engine_server
 from email_image_app.pages.edit import edit_page
 from email_image_app.pages.campaign import campaign_page

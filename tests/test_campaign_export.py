@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from email_image_app import imaging
-from email_image_app.campaign_export import (
+from email_image_app.domain import imaging
+from email_image_app.domain.campaign.export import (
     CampaignExport,
     ExportImage,
     build_manifest,
@@ -22,7 +22,7 @@ from email_image_app.campaign_export import (
     render_email_html,
     zip_filename,
 )
-from email_image_app.campaign_plan import BYTE_BUDGETS, Product
+from email_image_app.domain.campaign.plan import BYTE_BUDGETS, Product
 from email_image_app.imagegen.events import ImageUsage
 
 TRICKY_NAME = 'Sneakers "Bolt" <b>&</b>'

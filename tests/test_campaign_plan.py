@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from email_image_app.campaign_plan import (
+from email_image_app.domain.campaign.plan import (
     BYTE_BUDGETS,
     Product,
     ProductCsvError,

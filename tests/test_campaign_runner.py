@@ -13,16 +13,16 @@ from typing import AsyncIterator
 import pytest
 from PIL import Image
 
-from email_image_app.campaign_runner import (
+from email_image_app.domain.campaign.runner import (
     EmailRendition,
     EmailSaved,
     RateLimitWait,
     TileFanout,
     tile_stream,
 )
-from email_image_app.image_job import FinalSaved, JobTarget, StepSaved
+from email_image_app.domain.job_stream import FinalSaved, JobTarget, StepSaved
 from email_image_app.imagegen.events import ImageCompleted, ImageUsage, PartialImage, RateLimitError
-from email_image_app.store import ImageStore
+from email_image_app.domain.store import ImageStore
 
 
 def run(coroutine):

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
-from email_image_app.image_run_state import format_usd
 from email_image_app.imagegen.pricing import estimate_cost_usd
+from email_image_app.domain.formatting import format_usd
 
 pytestmark = pytest.mark.browser
 

@@ -8,10 +8,10 @@ import io
 import pytest
 from PIL import Image
 
-from email_image_app import edit_uploads
-from email_image_app.edit_uploads import UploadLimits
-from email_image_app.imaging import UploadError
-from email_image_app.store import ImageStore
+from email_image_app.domain import edit_uploads
+from email_image_app.domain.edit_uploads import UploadLimits
+from email_image_app.domain.imaging import UploadError
+from email_image_app.domain.store import ImageStore
 
 
 def png(image: Image.Image) -> bytes:

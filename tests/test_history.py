@@ -20,15 +20,18 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from PIL import Image
 
-from email_image_app import database, history, runs, stored_runs
-from email_image_app.history import GalleryQuery, JobHistory, cache_key_of
-from email_image_app.history_view import already_made_label, card_of, view_of, when_labels
-from email_image_app.image_job import FinalSaved, JobInfo, JobTarget, StepSaved, store_stream
+from email_image_app.domain import database
+from email_image_app.domain import history
+from email_image_app.domain import cancellation
+from email_image_app.state import stored_offer
+from email_image_app.domain.history import GalleryQuery, JobHistory, cache_key_of
+from email_image_app.domain.history_cards import already_made_label, card_of, view_of, when_labels
+from email_image_app.domain.job_stream import FinalSaved, JobInfo, JobTarget, StepSaved, store_stream
 from email_image_app.imagegen.client import OFFLINE_API_KEY, ImageStreamClient
 from email_image_app.imagegen.events import AuthenticationError, IncompleteStreamError
 from email_image_app.imagegen.options import ImageOptions
 from email_image_app.imagegen.server import create_engine_app
-from email_image_app.store import ImageStore
+from email_image_app.domain.store import ImageStore
 from tests.loopback import serve_asgi
 
 OFFLINE = history.OFFLINE_PROVIDER_LABEL
@@ -60,7 +63,7 @@ def job_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> JobHistory:
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ImageStore:
     images = ImageStore(tmp_path / "images")
-    monkeypatch.setattr(stored_runs, "image_store", images)  # where the cache looks for files
+    monkeypatch.setattr(stored_offer, "image_store", images)  # where the cache looks for files
     return images
 
 
@@ -238,10 +241,10 @@ def test_cancel_through_runs_marks_the_job_cancelled_and_keeps_what_came(slow_en
 
     async def cancel_after_first_step() -> None:
         stream = store_stream(events_of(slow_engine_url, info), "job-cancel", TARGET, store=store, info=info)
-        with pytest.raises(runs.RunCancelled):
-            async for item in runs.consume("test:job-cancel", stream, heartbeat=5):
+        with pytest.raises(cancellation.RunCancelled):
+            async for item in cancellation.consume("test:job-cancel", stream, heartbeat=5):
                 if isinstance(item, StepSaved):
-                    runs.cancel("test:job-cancel")
+                    cancellation.cancel("test:job-cancel")
 
     run(cancel_after_first_step())
     detail = job_history.detail("job-cancel")
@@ -257,7 +260,7 @@ def test_a_run_cut_short_by_the_server_stopping_is_interrupted_not_cancelled(slo
         stream = store_stream(events_of(slow_engine_url, info), "job-shutdown", TARGET, store=store, info=info)
         consumer = asyncio.current_task()
         with pytest.raises(asyncio.CancelledError):
-            async for item in runs.consume("test:job-shutdown", stream, heartbeat=5):
+            async for item in cancellation.consume("test:job-shutdown", stream, heartbeat=5):
                 if isinstance(item, StepSaved):
                     consumer.cancel()  # what stopping the server does to a page's task: no user message
 
@@ -333,27 +336,27 @@ def test_mark_interrupted_ends_only_running_jobs(job_history):
 
 def test_the_cache_finds_only_a_completed_identical_request(engine_url, job_history, store):
     info = job_info("Cache me once")
-    assert stored_runs.stored_result(info) is None
+    assert stored_offer.stored_result(info) is None
     run(run_job(engine_url, "job-first", info, store))
 
-    found = stored_runs.stored_result(info)
+    found = stored_offer.stored_result(info)
     assert found is not None and found.job.id == "job-first" and found.final is not None
-    assert stored_runs.stored_result(job_info("Cache me once", quality="high")) is None
-    assert stored_runs.stored_result(job_info("Cache me once!")) is None
+    assert stored_offer.stored_result(job_info("Cache me once", quality="high")) is None
+    assert stored_offer.stored_result(job_info("Cache me once!")) is None
     other_provider = JobInfo(info.kind, info.prompt, info.model, "OpenAI", info.options)
-    assert stored_runs.stored_result(other_provider) is None
+    assert stored_offer.stored_result(other_provider) is None
     as_edit = JobInfo("edit", info.prompt, info.model, info.provider, info.options)
-    assert stored_runs.stored_result(as_edit) is None
+    assert stored_offer.stored_result(as_edit) is None
 
     # A newer identical job is the one offered; a failed or running identical one never is.
     run(run_job(engine_url, "job-second", info, store))
     job_history.start("job-failed", info, 1200, 600)
     job_history.finish("job-failed", "failed", error="boom")
     job_history.start("job-running", info, 1200, 600)
-    assert stored_runs.stored_result(info).job.id == "job-second"
+    assert stored_offer.stored_result(info).job.id == "job-second"
     # Its files removed by hand: the older one, still on disk, is offered instead.
     store.delete_job("job-second")
-    assert stored_runs.stored_result(info).job.id == "job-first"
+    assert stored_offer.stored_result(info).job.id == "job-first"
 
 
 def test_cache_key_ignores_option_order_but_not_values():
@@ -459,15 +462,15 @@ def test_a_card_and_a_view_of_a_finished_job(engine_url, job_history, store):
 def test_form_settings_come_back_as_the_form_had_them(job_history):
     info = JobInfo(
         kind="generation",
-        prompt="Gift cards" + stored_runs.WHITE_BACKGROUND_PROMPT_SUFFIX,
+        prompt="Gift cards" + stored_offer.WHITE_BACKGROUND_PROMPT_SUFFIX,
         model="gpt-image-1.5",
         provider=OFFLINE,
         options={"size": "1024x1024", "quality": "low", "background": "opaque", "output_format": "webp",
                  "output_compression": 70, "partial_images": 1, "target_size": "400x400", "background_choice": "white"},
     )
     job_history.start("job-form", info, 400, 400)
-    settings = stored_runs.form_settings_of(job_history.detail("job-form").job)
-    assert settings == stored_runs.FormSettings(
+    settings = stored_offer.form_settings_of(job_history.detail("job-form").job)
+    assert settings == stored_offer.FormSettings(
         prompt="Gift cards", model="gpt-image-1.5", size="400x400", quality="low", background="white",
         output_format="webp", compression=70, partial_images=1,
     )

@@ -11,9 +11,9 @@ import httpx
 import pytest
 from PIL import Image
 
-from email_image_app.history import GalleryQuery, JobHistory
-from email_image_app.image_job import JobInfo
-from email_image_app.store import new_job_id
+from email_image_app.domain.history import GalleryQuery, JobHistory
+from email_image_app.domain.job_stream import JobInfo
+from email_image_app.domain.store import new_job_id
 from tests.test_generate_page import choose
 
 pytestmark = pytest.mark.browser

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from PIL import Image
 
-from email_image_app.history import GalleryQuery, Job, JobHistory
+from email_image_app.domain.history import GalleryQuery, Job, JobHistory
 from tests.conftest import start_app, stop_app
 from tests.loopback import free_port
 

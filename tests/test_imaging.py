@@ -11,7 +11,7 @@ import pytest
 from PIL import ExifTags, Image, ImageDraw, ImageFilter
 
 from email_image_app.imagegen.options import EMAIL_SIZES
-from email_image_app.imaging import (
+from email_image_app.domain.imaging import (
     CompressedImage,
     ImageTooLargeError,
     UploadError,

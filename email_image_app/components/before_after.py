@@ -9,7 +9,7 @@ from typing import Any
 import reflex as rx
 
 from email_image_app.components.run_view import image_frame, overlay_style
-from email_image_app.i18n import tr
+from email_image_app.state.language import tr
 
 _SPLIT = "var(--split, 50%)"
 

@@ -14,7 +14,7 @@ import reflex as rx
 
 from email_image_app.components.run_view import overlay_style
 from email_image_app.components.upload_zone import ACCEPTED_MASK_TYPES, section_title, upload_zone
-from email_image_app.i18n import figures, tr
+from email_image_app.state.language import figures, tr
 
 MASK_CANVAS_ID = "mask-canvas"
 # Painted strokes are opaque on the canvas; the canvas is shown half transparent.

@@ -7,8 +7,8 @@ from typing import Any, Sequence
 
 import reflex as rx
 
-from email_image_app.i18n import in_language, tr
-from email_image_app.image_run_state import BACKGROUND_CHOICES
+from email_image_app.state.language import in_language, tr
+from email_image_app.state.image_run import BACKGROUND_CHOICES
 from email_image_app.imagegen.options import MODELS, OUTPUT_FORMATS, QUALITIES
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import reflex as rx
 
 from email_image_app.components.upload_zone import section_title, upload_zone
-from email_image_app.i18n import figures, tr
+from email_image_app.state.language import figures, tr
 
 
 def _reference_tile(reference: Any, on_remove: Any) -> rx.Component:

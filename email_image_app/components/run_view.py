@@ -7,8 +7,8 @@ from typing import Any
 
 import reflex as rx
 
-from email_image_app.i18n import figures, in_language, money, tr
-from email_image_app.provider import ProviderState
+from email_image_app.state.language import figures, in_language, money, tr
+from email_image_app.state.provider import ProviderState
 
 
 def stage_text(state: Any) -> rx.Component:

@@ -7,7 +7,7 @@ from typing import Any
 
 import reflex as rx
 
-from email_image_app.i18n import tr
+from email_image_app.state.language import tr
 
 
 def stored_offer_callout(state: Any) -> rx.Component:

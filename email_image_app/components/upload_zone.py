@@ -7,7 +7,7 @@ from typing import Any
 
 import reflex as rx
 
-from email_image_app.i18n import tr
+from email_image_app.state.language import tr
 
 # What the file picker offers. The server checks the content itself (a text file renamed .png
 # passes here and is refused there), so this only spares the marketer a trip.

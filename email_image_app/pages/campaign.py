@@ -7,14 +7,14 @@ from typing import Any
 
 import reflex as rx
 
-from email_image_app.campaign_plan import PRODUCT_SIZES
-from email_image_app.campaign_runner import MAX_CONCURRENCY, MIN_CONCURRENCY
+from email_image_app.domain.campaign.plan import PRODUCT_SIZES
+from email_image_app.domain.campaign.runner import MAX_CONCURRENCY, MIN_CONCURRENCY
 from email_image_app.components.layout import page_shell
 from email_image_app.components.options_form import labelled_select, options_form
 from email_image_app.components.run_view import empty_note, estimate_note, message_callout, offline_note
-from email_image_app.i18n import in_language, money, tr
+from email_image_app.state.language import in_language, money, tr
 from email_image_app.pages.campaign_state import CampaignState, ProductRow, SlotRow, TileView
-from email_image_app.provider import ProviderState
+from email_image_app.state.provider import ProviderState
 
 state = CampaignState
 

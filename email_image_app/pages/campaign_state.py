@@ -3,7 +3,7 @@ a run, and the export (ZIP, email preview, totals).
 
 A run is one background task per batch (`run_batch`) that fans the tiles out through
 `campaign_runner.TileFanout`: at most `concurrency` tiles stream at once, each consumed through
-`runs.consume` under its own key so it can be cancelled alone. Tiles hold references only (URLs,
+`cancellation.consume` under its own key so it can be cancelled alone. Tiles hold references only (URLs,
 labels, small numbers); bytes stay on disk. A retried tile joins the running batch, or starts one.
 """
 
@@ -22,8 +22,10 @@ from typing import Any
 import reflex as rx
 from PIL import ImageColor
 
-from email_image_app import campaign_export, campaign_runner, runs
-from email_image_app.campaign_plan import (
+from email_image_app.domain.campaign import export as campaign_export
+from email_image_app.domain.campaign import runner as campaign_runner
+from email_image_app.domain import cancellation
+from email_image_app.domain.campaign.plan import (
     BYTE_BUDGETS,
     DEFAULT_PRODUCT_SIZE,
     PRODUCT_SIZES,
@@ -34,7 +36,7 @@ from email_image_app.campaign_plan import (
     plan_slots,
     with_brand_notes,
 )
-from email_image_app.campaign_runner import (
+from email_image_app.domain.campaign.runner import (
     DEFAULT_CONCURRENCY,
     MAX_CONCURRENCY,
     MIN_CONCURRENCY,
@@ -43,10 +45,10 @@ from email_image_app.campaign_runner import (
     RateLimitWait,
     TileFanout,
 )
-from email_image_app.error_messages import describe_error
-from email_image_app.i18n import LanguageState
-from email_image_app.image_job import FinalSaved, JobTarget, StepSaved
-from email_image_app.image_run_state import (
+from email_image_app.domain.error_messages import describe_error
+from email_image_app.state.language import LanguageState
+from email_image_app.domain.job_stream import FinalSaved, JobTarget, StepSaved
+from email_image_app.state.image_run import (
     ImageOptionsState,
     creeping_progress,
     describe_options_error,
@@ -57,9 +59,10 @@ from email_image_app.image_run_state import (
 from email_image_app.imagegen.events import ImageStreamError, ImageUsage
 from email_image_app.imagegen.options import ImageOptions, OptionsError
 from email_image_app.imagegen.pricing import cost_usd, estimate_cost_usd
-from email_image_app.imaging import ImageTooLargeError
-from email_image_app.provider import current_provider, get_client
-from email_image_app.store import image_store, new_job_id
+from email_image_app.domain.imaging import ImageTooLargeError
+from email_image_app.state.provider import current_provider, get_client
+from email_image_app.domain.store import image_store, new_job_id
+from email_image_app.domain.formatting import format_usd
 
 logger = logging.getLogger(__name__)
 
@@ -456,7 +459,7 @@ class CampaignState(ImageOptionsState, rx.State):
         fanout = campaign_runner.running_fanout(self.campaign_id)
         if fanout is not None:
             fanout.discard(key)
-        runs.cancel(self._tile_run_key(self._tile_jobs.get(key, "")))
+        cancellation.cancel(self._tile_run_key(self._tile_jobs.get(key, "")))
 
     @rx.event
     def retry_tile(self, key: str):
@@ -580,15 +583,15 @@ class CampaignState(ImageOptionsState, rx.State):
         last_event_at[key] = time.monotonic()
         outcome: Exception | None = None
         try:
-            async for item in runs.consume(run_key, source, heartbeat=3600):
+            async for item in cancellation.consume(run_key, source, heartbeat=3600):
                 last_event_at[key] = time.monotonic()
                 async with self:
                     tile = self._live_tile(key, job_id)
                     if tile is None:
-                        runs.cancel(run_key)
+                        cancellation.cancel(run_key)
                         return
                     self._apply(tile, item, options.model)
-        except runs.RunCancelled:
+        except cancellation.RunCancelled:
             return  # the tile was marked cancelled by whoever cancelled it
         except (ImageStreamError, OptionsError, ImageTooLargeError) as exc:
             outcome = exc

@@ -13,7 +13,7 @@ from typing import Any
 
 import reflex as rx
 
-from email_image_app import edit_uploads
+from email_image_app.domain import edit_uploads
 from email_image_app.components.before_after import before_after
 from email_image_app.components.layout import form_and_result, page_shell
 from email_image_app.components.mask_painter import export_painted_mask, mask_section, masked_image
@@ -31,10 +31,10 @@ from email_image_app.components.run_view import (
     usage_panel,
 )
 from email_image_app.components.upload_zone import section_title, upload_feedback, upload_zone
-from email_image_app.edit_uploads import MAX_REFERENCE_IMAGES, StoredUpload, UploadLimits
-from email_image_app.i18n import STRINGS, LanguageState, figures, in_language, tr, translate
-from email_image_app.image_job import JobTarget
-from email_image_app.image_run_state import ImageRunState, describe_options_error, format_usd, size_note
+from email_image_app.domain.edit_uploads import MAX_REFERENCE_IMAGES, StoredUpload, UploadLimits
+from email_image_app.state.language import STRINGS, LanguageState, figures, in_language, tr, translate
+from email_image_app.domain.job_stream import JobTarget
+from email_image_app.state.image_run import ImageRunState, describe_options_error, size_note
 from email_image_app.imagegen.options import (
     DEFAULT_MODEL,
     INPUT_FIDELITIES,
@@ -45,9 +45,10 @@ from email_image_app.imagegen.options import (
 )
 from email_image_app.imagegen.pricing import estimate_cost_usd
 from email_image_app.imagegen.sizing import SizePlan, plan_edit_size, plan_size
-from email_image_app.imaging import UploadError
-from email_image_app.provider import get_client
-from email_image_app.store import image_store, new_job_id
+from email_image_app.domain.imaging import UploadError
+from email_image_app.state.provider import get_client
+from email_image_app.domain.store import image_store, new_job_id
+from email_image_app.domain.formatting import format_usd
 
 logger = logging.getLogger(__name__)
 

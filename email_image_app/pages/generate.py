@@ -18,12 +18,13 @@ from email_image_app.components.run_view import (
     usage_panel,
 )
 from email_image_app.components.stored_offer import stored_offer_callout
-from email_image_app.i18n import LanguageState
-from email_image_app.image_run_state import ImageRunState, describe_options_error, format_usd
+from email_image_app.state.language import LanguageState
+from email_image_app.state.image_run import ImageRunState, describe_options_error
 from email_image_app.imagegen.options import MAX_PROMPT_CHARS, OptionsError
 from email_image_app.imagegen.pricing import estimate_cost_usd
-from email_image_app.provider import get_client
-from email_image_app.stored_runs import FormSettings, StoredRunState
+from email_image_app.state.provider import get_client
+from email_image_app.state.stored_offer import FormSettings, StoredRunState
+from email_image_app.domain.formatting import format_usd
 
 
 class GenerateState(ImageRunState, StoredRunState, rx.State):

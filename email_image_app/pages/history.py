@@ -11,14 +11,14 @@ from typing import Any
 import reflex as rx
 
 from email_image_app.components.layout import page_shell
-from email_image_app.history import JOB_KINDS, JOB_STATUSES, GalleryQuery, default_history
-from email_image_app.history_view import ImageTile, JobCard, card_of, view_of
-from email_image_app.i18n import LanguageState, figures, in_language, money, provider_name, tr
-from email_image_app.image_run_state import BACKGROUND_CHOICES, base64_copied_toast
+from email_image_app.domain.history import JOB_KINDS, JOB_STATUSES, GalleryQuery, default_history
+from email_image_app.domain.history_cards import ImageTile, JobCard, card_of, view_of
+from email_image_app.state.language import LanguageState, figures, in_language, money, provider_name, tr
+from email_image_app.state.image_run import BACKGROUND_CHOICES, base64_copied_toast
 from email_image_app.imagegen.options import QUALITIES
 from email_image_app.pages.generate import GenerateState
-from email_image_app.store import image_store
-from email_image_app.stored_runs import form_settings_of
+from email_image_app.domain.store import image_store
+from email_image_app.state.stored_offer import form_settings_of
 
 logger = logging.getLogger(__name__)
 

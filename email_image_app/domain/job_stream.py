@@ -14,12 +14,12 @@ import unicodedata
 from dataclasses import dataclass
 from typing import AsyncIterator
 
-from email_image_app import imaging
-from email_image_app.error_messages import describe_error
-from email_image_app.history import JobRecorder, SavedImage, default_history
+from email_image_app.domain import imaging
+from email_image_app.domain.error_messages import describe_error
+from email_image_app.domain.history import JobRecorder, SavedImage, default_history
 from email_image_app.imagegen.events import ImageCompleted, ImageUsage, IncompleteStreamError, PartialImage, StreamEvent
-from email_image_app.runs import RunCancelled, is_user_cancel
-from email_image_app.store import ImageStore, StoredFile, image_store
+from email_image_app.domain.cancellation import RunCancelled, is_user_cancel
+from email_image_app.domain.store import ImageStore, StoredFile, image_store
 
 PREVIEW_MAX_SIDE = 960
 THUMB_MAX_SIDE = 160

@@ -16,24 +16,22 @@ from typing import Iterator
 import alembic.command
 import alembic.config
 import sqlalchemy
-from reflex import model as reflex_model
-from reflex.config import get_config
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import NullPool
 
-from email_image_app import settings
+from email_image_app.domain import settings
 
 logger = logging.getLogger(__name__)
 
 ALEMBIC_INI = settings.PROJECT_ROOT / "alembic.ini"
 MIGRATIONS_DIR = settings.PROJECT_ROOT / "alembic"
 
-_tuned_engines: set[int] = set()
+_engines: dict[str, Engine] = {}
 
 
 def database_url() -> str:
-    """The configured URL: rxconfig's `db_url` (EMAIL_IMAGE_DB_URL, REFLEX_DB_URL or the default)."""
-    return get_config().db_url or settings.database_url()
+    """The configured URL (`settings.database_url`: REFLEX_DB_URL, EMAIL_IMAGE_DB_URL or SQLite)."""
+    return settings.database_url()
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -45,12 +43,16 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def engine(url: str | None = None) -> Engine:
-    """Reflex's engine for `url` (the one `rx.session()` uses), tuned once for SQLite."""
+    """One pooled engine per URL and process, tuned for SQLite."""
     url = url or database_url()
-    found = reflex_model.get_engine(url)
-    if id(found) not in _tuned_engines and sqlite_path(url) is not None:
-        sqlalchemy.event.listen(found, "connect", _tune_sqlite_connection)
-        _tuned_engines.add(id(found))
+    found = _engines.get(url)
+    if found is None:
+        is_sqlite = sqlite_path(url) is not None or make_url(url).get_backend_name() == "sqlite"
+        # SQLite connections are used from worker threads (asyncio.to_thread), not only their creator.
+        found = sqlalchemy.create_engine(url, connect_args={"check_same_thread": False} if is_sqlite else {})
+        if is_sqlite:
+            sqlalchemy.event.listen(found, "connect", _tune_sqlite_connection)
+        _engines[url] = found
     return found
 
 
@@ -103,4 +105,4 @@ def upgrade(url: str | None = None) -> None:
                 alembic.command.upgrade(config, "head")
         finally:
             migration_engine.dispose()
-    logger.info("database ready at %s", reflex_model._safe_db_url_for_logging(url))
+    logger.info("database ready at %s", make_url(url).render_as_string(hide_password=True))

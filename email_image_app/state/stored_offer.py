@@ -11,13 +11,14 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from email_image_app.history import Job, JobDetail, cache_key_of, default_history
-from email_image_app.history_view import already_made_label, final_info, format_seconds
-from email_image_app.image_job import JobInfo
-from email_image_app.image_run_state import WHITE_BACKGROUND_PROMPT_SUFFIX, StepView, format_usd
+from email_image_app.domain.history import Job, JobDetail, cache_key_of, default_history
+from email_image_app.domain.history_cards import already_made_label, final_info
+from email_image_app.domain.job_stream import JobInfo
+from email_image_app.state.image_run import WHITE_BACKGROUND_PROMPT_SUFFIX, StepView
 from email_image_app.imagegen.options import MODELS
 from email_image_app.imagegen.sizing import read_composition_hint
-from email_image_app.store import image_store
+from email_image_app.domain.store import image_store
+from email_image_app.domain.formatting import format_seconds, format_usd
 
 logger = logging.getLogger(__name__)
 

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from email_image_app import imaging
+from email_image_app.domain import imaging
 from email_image_app.imagegen.uploads import MAX_EDIT_IMAGES
-from email_image_app.imaging import DEFAULT_UPLOAD_MAX_BYTES, DEFAULT_UPLOAD_MAX_PIXELS, UploadError
-from email_image_app.store import ImageStore, image_store
+from email_image_app.domain.imaging import DEFAULT_UPLOAD_MAX_BYTES, DEFAULT_UPLOAD_MAX_PIXELS, UploadError
+from email_image_app.domain.store import ImageStore, image_store
+from email_image_app.domain.formatting import format_bytes
 
 # OpenAI takes up to 16 input images: the one to edit plus 15 references.
 MAX_REFERENCE_IMAGES = MAX_EDIT_IMAGES - 1
@@ -58,7 +59,7 @@ class StoredUpload:
 
     @property
     def label(self) -> str:
-        return f"{self.width}×{self.height} · {imaging.FORMAT_LABELS[self.format]} · {imaging.format_bytes(self.size_bytes)}"
+        return f"{self.width}×{self.height} · {imaging.FORMAT_LABELS[self.format]} · {format_bytes(self.size_bytes)}"
 
 
 

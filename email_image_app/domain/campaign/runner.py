@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable
 
-from email_image_app import imaging
-from email_image_app.image_job import FinalSaved, JobInfo, JobTarget, StepSaved, store_stream
+from email_image_app.domain import imaging
+from email_image_app.domain.job_stream import FinalSaved, JobInfo, JobTarget, StepSaved, store_stream
 from email_image_app.imagegen.retries import MAX_RETRY_AFTER
 from email_image_app.imagegen.events import RateLimitError, StreamEvent
-from email_image_app.store import ImageStore, image_store
+from email_image_app.domain.store import ImageStore, image_store
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ import io
 from dataclasses import dataclass
 from typing import Sequence
 
-from email_image_app.image_job import filename_stem
+from email_image_app.domain.job_stream import filename_stem
 
 # Byte budgets of the email-ready images: what an email can carry without clipping or slow loads.
 # Decimal kilobytes, so "200 KB" holds whichever way a mail client counts.

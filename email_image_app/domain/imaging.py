@@ -15,7 +15,8 @@ from typing import Iterable
 
 from PIL import ExifTags, Image, ImageColor, ImageOps, JpegImagePlugin, PngImagePlugin, WebPImagePlugin
 
-from .imagegen.options import MIME_TYPES, OUTPUT_FORMATS, detect_format
+from email_image_app.imagegen.options import MIME_TYPES, OUTPUT_FORMATS, detect_format
+from email_image_app.domain.formatting import format_bytes
 
 # Formats the image APIs accept and produce, by the short names the API uses.
 IMAGE_FORMATS: tuple[str, ...] = OUTPUT_FORMATS
@@ -257,13 +258,6 @@ def thumbnail(image_bytes: bytes, max_side: int = 160, *, output_format: str = "
     return encode(small, output_format, quality=quality)
 
 
-def format_bytes(count: int) -> str:
-    """A file size as people read it: '812 KB', '1.4 MB'."""
-    if count >= 1024 * 1024:
-        return f"{count / (1024 * 1024):.1f} MB"
-    if count >= 1024:
-        return f"{count / 1024:.0f} KB"
-    return f"{count} bytes"
 
 
 # ---------------------------------------------------------------------------------------------

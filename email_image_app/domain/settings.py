@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def data_dir() -> Path:
@@ -16,8 +16,13 @@ def data_dir() -> Path:
 
 
 def database_url() -> str:
-    """`EMAIL_IMAGE_DB_URL` (any SQLAlchemy URL, e.g. Postgres), else SQLite `<data dir>/studio.db`."""
-    return os.environ.get("EMAIL_IMAGE_DB_URL") or f"sqlite:///{data_dir() / 'studio.db'}"
+    """`REFLEX_DB_URL` (Reflex's own setting, which wins), `EMAIL_IMAGE_DB_URL` (any SQLAlchemy URL,
+    e.g. Postgres), else SQLite `<data dir>/studio.db`."""
+    return (
+        os.environ.get("REFLEX_DB_URL")
+        or os.environ.get("EMAIL_IMAGE_DB_URL")
+        or f"sqlite:///{data_dir() / 'studio.db'}"
+    )
 
 
 def images_dir() -> Path:

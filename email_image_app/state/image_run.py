@@ -17,10 +17,10 @@ from typing import AsyncIterator
 
 import reflex as rx
 
-from email_image_app import runs
-from email_image_app.error_messages import describe_error
-from email_image_app.i18n import STRINGS, LanguageState, translate
-from email_image_app.image_job import FinalSaved, JobInfo, JobTarget, StepSaved, filename_stem, store_stream
+from email_image_app.domain import cancellation
+from email_image_app.domain.error_messages import describe_error
+from email_image_app.state.language import STRINGS, LanguageState, translate
+from email_image_app.domain.job_stream import FinalSaved, JobInfo, JobTarget, StepSaved, filename_stem, store_stream
 from email_image_app.imagegen.events import ImageStreamError, IncompleteStreamError, StreamEvent
 from email_image_app.imagegen.options import (
     DEFAULT_MODEL,
@@ -34,9 +34,9 @@ from email_image_app.imagegen.options import (
 )
 from email_image_app.imagegen.pricing import cost_usd
 from email_image_app.imagegen.sizing import SizePlan, composition_hint, plan_size
-from email_image_app.imaging import format_bytes
-from email_image_app.provider import current_provider
-from email_image_app.store import new_job_id
+from email_image_app.state.provider import current_provider
+from email_image_app.domain.store import new_job_id
+from email_image_app.domain.formatting import format_bytes, format_usd
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +66,6 @@ class RunStart:
     info: JobInfo
 
 
-def format_usd(amount: float) -> str:
-    return f"${amount:.3f}" if amount < 1 else f"${amount:.2f}"
 
 
 def progress_for(received: int, total: int) -> float:
@@ -375,7 +373,7 @@ class ImageRunState(ImageOptionsState, mixin=True):
         last_event_at = started
         try:
             stream = store_stream(events, job_id, target, started=started, info=info)
-            async for item in runs.consume(run_key, stream, heartbeat=1.0):
+            async for item in cancellation.consume(run_key, stream, heartbeat=1.0):
                 now = time.monotonic()
                 if isinstance(item, StepSaved):
                     last_event_at = now
@@ -437,7 +435,7 @@ class ImageRunState(ImageOptionsState, mixin=True):
                     self.error = describe_error(
                         IncompleteStreamError(), lang, partials_received=len(self.steps)
                     )
-        except runs.RunCancelled:
+        except cancellation.RunCancelled:
             async with self:
                 self.status = "cancelled"
                 self.stage = "cancelled"
@@ -459,7 +457,7 @@ class ImageRunState(ImageOptionsState, mixin=True):
 
     @rx.event
     def cancel(self) -> None:
-        runs.cancel(self._run_key)
+        cancellation.cancel(self._run_key)
 
     @rx.event
     def show_preview(self, url: str) -> None:

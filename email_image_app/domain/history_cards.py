@@ -8,10 +8,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from email_image_app.history import Job, JobDetail, JobImage
-from email_image_app.imaging import format_bytes
-from email_image_app.image_run_state import format_usd
+from email_image_app.domain.history import Job, JobDetail, JobImage
 from email_image_app.imagegen.sizing import read_composition_hint
+from email_image_app.domain.formatting import format_bytes, format_seconds, format_usd
 
 PROMPT_PREVIEW_CHARS = 140
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -67,8 +66,6 @@ class JobView:
 
 
 
-def format_seconds(milliseconds: int | None) -> str:
-    return "" if milliseconds is None else f"{milliseconds / 1000:.1f} s"
 
 
 def when_labels(moment: datetime, now: datetime | None = None) -> tuple[str, str]:

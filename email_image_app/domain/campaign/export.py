@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from email_image_app import imaging
-from email_image_app.campaign_plan import Product
-from email_image_app.image_job import filename_stem
+from email_image_app.domain import imaging
+from email_image_app.domain.campaign.plan import Product
+from email_image_app.domain.job_stream import filename_stem
 from email_image_app.imagegen.events import ImageUsage
 from email_image_app.imagegen.options import detect_format
 from email_image_app.imagegen.pricing import PRICES_AS_OF, cost_usd

@@ -1,11 +1,10 @@
-"""English and French UI strings. The language is chosen in the header and kept in the browser."""
+"""Every sentence the studio shows people, in English and French: one catalogue of message keys.
+
+The domain returns keys (and their parameters), never finished sentences; the Reflex layer renders
+them in the page's language when it shows them (`state.language`).
+"""
 
 from __future__ import annotations
-
-from typing import Any
-
-import reflex as rx
-from reflex_base.vars.base import Var, VarData
 
 LANGUAGES = {"en": "English", "fr": "Français"}
 
@@ -370,70 +369,8 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 
 
-class LanguageState(rx.State):
-    """The UI language, kept in the browser's local storage across visits."""
-
-    lang: str = rx.LocalStorage("en", name="email_image_studio_lang", sync=True)
-
-    @rx.event
-    def set_lang(self, value: str) -> None:
-        self.lang = value if value in LANGUAGES else "en"
-
-
-def tr(key: str, **values: object) -> rx.Var:
-    """The string `key` in the current language, switched in the browser (no round trip);
-    `values` fill its {placeholders} (constants, known when the page is built)."""
-    english, french = STRINGS[key]
-    if values:
-        english, french = english.format(**values), french.format(**values)
-    return rx.cond(LanguageState.lang == "fr", french, english)
-
-
 def translate(key: str, lang: str, **values: object) -> str:
     """The string `key` in `lang` ('en' or 'fr'), for text the server builds; `values` fill its
     {placeholders}."""
     english, french = STRINGS[key]
     return (french if lang == "fr" else english).format(**values)
-
-
-def in_language(english: Any, french: Any) -> rx.Var:
-    """`english` or `french` (values or Vars, e.g. two labels the server built), switched in the browser."""
-    return rx.cond(LanguageState.lang == "fr", french, english)
-
-
-# JavaScript that rewrites English figures the French way: thousands "1,368" -> "1 368" (narrow
-# no-break space), decimals "1.5" -> "1,5", and byte units "KB"/"MB" -> "Ko"/"Mo".
-_FRENCH_FIGURES_JS = (
-    r"String({text}).replace(/(\d),(?=\d{{3}}\b)/g, '$1\u202f').replace(/(\d)\.(\d)/g, '$1,$2')"
-    r".replace(/\bKB\b/g, 'Ko').replace(/\bMB\b/g, 'Mo')"
-)
-
-
-def _french_figures(text: Var) -> Var:
-    return Var(
-        _js_expr=_FRENCH_FIGURES_JS.format(text=text),
-        _var_type=str,
-        _var_data=VarData.merge(text._get_all_var_data()),
-    ).to(str)
-
-
-def figures(text: Any) -> rx.Var:
-    """A label with figures the server built the English way ('1.5 s', '133 KB', '1,368'), written the
-    French way in French ('1,5 s', '133 Ko', '1 368'). Only for labels of figures: it would also
-    rewrite a dot inside a name ('gpt-image-1.5')."""
-    text = Var.create(text)
-    return in_language(text, _french_figures(text))
-
-
-def money(amount: Any) -> rx.Var:
-    """A dollar amount built as '$0.123', written '0,123 $' in French; "" stays ""."""
-    amount = Var.create(amount).to(str)
-    return rx.cond(amount == "", "", in_language(amount, _french_figures(amount.replace("$", "")) + " $"))
-
-
-def provider_name(label: Any) -> rx.Var:
-    """The provider's label ('Offline engine', 'OpenAI-compatible (host)') in the page's language."""
-    label = Var.create(label).to(str)
-    return in_language(
-        label, label.replace("Offline engine", "Moteur hors ligne").replace("OpenAI-compatible", "Compatible OpenAI")
-    )

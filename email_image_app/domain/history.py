@@ -26,14 +26,14 @@ import sqlalchemy
 from sqlalchemy import JSON, Index, Text, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, delete, func, select, update
 
-from email_image_app import database
+from email_image_app.domain import database
 from email_image_app.imagegen.client import OFFLINE_API_KEY, OFFLINE_BASE_URL, Provider
 from email_image_app.imagegen.events import ImageUsage
 from email_image_app.imagegen.pricing import cost_usd
-from email_image_app.store import ImageStore
+from email_image_app.domain.store import ImageStore
 
 if TYPE_CHECKING:
-    from email_image_app.image_job import JobInfo
+    from email_image_app.domain.job_stream import JobInfo
 
 logger = logging.getLogger(__name__)
 
