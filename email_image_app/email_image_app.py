@@ -7,6 +7,7 @@ from starlette.staticfiles import StaticFiles
 
 from email_image_app.domain import history
 from email_image_app.domain import settings
+from email_image_app.domain.messages import browser_catalogue_script
 from email_image_app.imagegen import server as engine_server
 from email_image_app.pages.edit import edit_page
 from email_image_app.pages.campaign import campaign_page
@@ -25,7 +26,11 @@ backend_routes = Starlette(
 
 app = rx.App(
     api_transformer=backend_routes,
-    head_components=[rx.script(src="/studio.js"), rx.script(src="/image_editor.js")],
+    head_components=[
+        rx.script(browser_catalogue_script()),
+        rx.script(src="/studio.js"),
+        rx.script(src="/image_editor.js"),
+    ],
 )
 app.register_lifespan_task(history.interrupted_jobs_swept)
 app.add_page(generate_page, route="/", title="Email Image Studio")

@@ -20,6 +20,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from PIL import Image
 
+from email_image_app.domain.messages import message
 from email_image_app.domain import database
 from email_image_app.domain import history
 from email_image_app.domain import cancellation
@@ -221,7 +222,7 @@ def test_a_cut_stream_is_failed_with_its_message_and_keeps_the_partials(engine_u
         run(run_job(engine_url, "job-cut", info, store))
     detail = job_history.detail("job-cut")
     assert detail.job.status == "failed"
-    assert "cut before the final image" in detail.job.error and "2 step(s) received are kept" in detail.job.error
+    assert "cut before the final image" in detail.job.error_message.render("en") and "2 step(s) received are kept" in detail.job.error_message.render("en")
     assert [image.index for image in detail.partials] == [0, 1] and detail.final is None
     assert detail.job.cover_url == detail.partials[-1].preview_url  # the card shows the last step
     assert detail.job.finished_at is not None and detail.job.total_tokens is None
@@ -232,7 +233,7 @@ def test_a_refused_request_is_failed_without_images(engine_url, job_history, sto
     with pytest.raises(AuthenticationError):
         run(run_job(engine_url, "job-401", info, store))
     detail = job_history.detail("job-401")
-    assert detail.job.status == "failed" and "API key was rejected" in detail.job.error
+    assert detail.job.status == "failed" and "API key was rejected" in detail.job.error_message.render("en")
     assert detail.partials == [] and detail.job.cover_url is None
 
 
@@ -329,7 +330,7 @@ def test_mark_interrupted_ends_only_running_jobs(job_history):
     statuses = {job.id: job.status for job in job_history.gallery(GalleryQuery()).jobs}
     assert statuses == {"a": "interrupted", "b": "failed", "c": "interrupted"}
     interrupted = job_history.detail("a")
-    assert len(interrupted.partials) == 1 and "stopped" in interrupted.job.error
+    assert len(interrupted.partials) == 1 and "stopped" in interrupted.job.error_message.render("en")
     job_history.finish("a", "cancelled")  # a late end does not overwrite the verdict
     assert job_history.detail("a").job.status == "interrupted"
 
@@ -351,7 +352,7 @@ def test_the_cache_finds_only_a_completed_identical_request(engine_url, job_hist
     # A newer identical job is the one offered; a failed or running identical one never is.
     run(run_job(engine_url, "job-second", info, store))
     job_history.start("job-failed", info, 1200, 600)
-    job_history.finish("job-failed", "failed", error="boom")
+    job_history.finish("job-failed", "failed", error=message("verbatim", text="boom"))
     job_history.start("job-running", info, 1200, 600)
     assert stored_offer.stored_result(info).job.id == "job-second"
     # Its files removed by hand: the older one, still on disk, is offered instead.

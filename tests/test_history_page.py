@@ -11,6 +11,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from email_image_app.domain.messages import message
 from email_image_app.domain.history import GalleryQuery, JobHistory
 from email_image_app.domain.job_stream import JobInfo
 from email_image_app.domain.store import new_job_id
@@ -165,7 +166,7 @@ def test_a_running_job_is_seen_to_finish_without_pressing_refresh(page, app_serv
     card.click()
     page.wait_for_selector("#job-dialog")
 
-    history.finish(job_id, "failed", error="The stream was cut before the final image. Try again.", duration_ms=1500)
+    history.finish(job_id, "failed", error=message("error_incomplete"), duration_ms=1500)
     # The page looks again by itself every 2 s while a job it shows is running: card and dialog follow.
     page.wait_for_selector(f".job-card[data-job-id='{job_id}'][data-status='failed']", timeout=8_000)
     page.wait_for_function("document.querySelector('#job-dialog .status-badge')?.innerText === 'Failed'")

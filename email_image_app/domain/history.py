@@ -27,6 +27,7 @@ from sqlalchemy import JSON, Index, Text, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, delete, func, select, update
 
 from email_image_app.domain import database
+from email_image_app.domain.messages import Message, message
 from email_image_app.imagegen.client import OFFLINE_API_KEY, OFFLINE_BASE_URL, Provider
 from email_image_app.imagegen.events import ImageUsage
 from email_image_app.imagegen.pricing import cost_usd
@@ -42,6 +43,20 @@ JOB_STATUSES = ("running", "completed", "failed", "cancelled", "interrupted")
 PAGE_SIZE = 24
 MAX_SEARCH_WORDS = 8
 OFFLINE_PROVIDER_LABEL = Provider.for_url(OFFLINE_BASE_URL, OFFLINE_API_KEY).label
+
+
+def message_to_store(found: Message | None) -> str | None:
+    return None if found is None else json.dumps(found.to_dict(), ensure_ascii=False)
+
+
+def stored_message(text: str | None) -> Message | None:
+    """The message kept in a row's `error`; a plain sentence (older rows) is shown verbatim."""
+    if not text:
+        return None
+    try:
+        return Message.from_dict(json.loads(text))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return message("verbatim", text=text)
 
 
 def utc_now() -> datetime:
@@ -88,6 +103,12 @@ class Job(SQLModel, table=True):
     @property
     def size(self) -> str:
         return f"{self.target_width}x{self.target_height}"
+
+    @property
+    def error_message(self) -> Message | None:
+        """Why the job failed or stopped, as a message of the catalogue (rows written before messages
+        were kept as data hold an English sentence: shown as it is)."""
+        return stored_message(self.error)
 
 
 class JobImage(SQLModel, table=True):
@@ -293,13 +314,15 @@ class JobHistory:
             session.add(job)
             session.commit()
 
-    def finish(self, job_id: str, status: str, *, error: str | None = None, duration_ms: int | None = None) -> None:
+    def finish(
+        self, job_id: str, status: str, *, error: Message | None = None, duration_ms: int | None = None
+    ) -> None:
         """End a running job as `failed`, `cancelled` or `interrupted`; a finished job is left as is."""
         with self._session() as session:
             session.exec(
                 update(Job)
                 .where(col(Job.id) == job_id, col(Job.status) == "running")
-                .values(status=status, error=error, finished_at=utc_now(), duration_ms=duration_ms)
+                .values(status=status, error=message_to_store(error), finished_at=utc_now(), duration_ms=duration_ms)
             )
             session.commit()
 
@@ -311,7 +334,7 @@ class JobHistory:
                 .where(col(Job.status) == "running")
                 .values(
                     status="interrupted",
-                    error="The app stopped while this image was being made; the steps received are kept.",
+                    error=message_to_store(message("job_interrupted")),
                 )
             )
             session.commit()
@@ -445,6 +468,6 @@ class JobRecorder:
     async def complete(self, final: SavedImage, usage: ImageUsage | None, duration_ms: int) -> None:
         await self._run("completion", self.history.complete, self.job_id, final, usage=usage, duration_ms=duration_ms)
 
-    async def finish(self, status: str, error: str | None = None) -> None:
+    async def finish(self, status: str, error: Message | None = None) -> None:
         await self._run(status, self.history.finish, self.job_id, status, error=error, duration_ms=self.elapsed_ms())
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import posixpath
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import datetime, timezone
 
 from email_image_app.domain.history import Job, JobDetail, JobImage
@@ -51,7 +52,9 @@ class JobCard:
     quality: str = ""
     background: str = ""
     output_format: str = ""
-    error: str = ""
+    # Why it failed or stopped: a message as data (`Message.to_dict()`), worded by the page.
+    error: dict[str, Any] = field(default_factory=dict)
+    has_error: bool = False
 
 
 @dataclass
@@ -118,7 +121,8 @@ def card_of(job: Job, now: datetime | None = None) -> JobCard:
         quality=str(job.options.get("quality", "")),
         background=str(job.options.get("background_choice") or job.options.get("background", "")),
         output_format=str(job.options.get("output_format", "")).upper(),
-        error=job.error or "",
+        error=job.error_message.to_dict() if job.error_message else {},
+        has_error=job.error_message is not None,
     )
 
 

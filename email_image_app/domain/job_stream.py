@@ -195,7 +195,7 @@ async def _record_end(recorder: JobRecorder, exc: BaseException) -> None:
     elif isinstance(exc, (asyncio.CancelledError, GeneratorExit, RunCancelled)):
         await recorder.finish("cancelled")
     elif isinstance(exc, Exception):
-        await recorder.finish("failed", describe_error(exc, "en", partials_received=recorder.partials))
+        await recorder.finish("failed", describe_error(exc, partials_received=recorder.partials))
     # KeyboardInterrupt / SystemExit: the process is going; the next start says `interrupted`.
 
 

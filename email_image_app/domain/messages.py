@@ -6,6 +6,10 @@ them in the page's language when it shows them (`state.language`).
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Union
+
 LANGUAGES = {"en": "English", "fr": "Français"}
 
 STRINGS: dict[str, tuple[str, str]] = {
@@ -64,6 +68,45 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "setting_refused": ("Setting rejected: {message}", "Réglage refusé : {message}"),
     "cancelled": ("Cancelled. The last step is kept.", "Annulé. La dernière étape est conservée."),
+    # Why a request failed (domain.error_messages)
+    "verbatim": ("{text}", "{text}"),
+    "job_interrupted": (
+        "The app stopped while this image was being made; the steps received are kept.",
+        "L'application s'est arrêtée pendant la création de cette image ; les étapes reçues sont conservées.",
+    ),
+    "error_with_kept_steps": ("{error} The {count} step(s) received are kept.", "{error} Les {count} étape(s) reçues sont conservées."),
+    "error_wait_minute": ("in a minute", "dans une minute"),
+    "error_wait_seconds": ("after {seconds} s", "dans {seconds} s"),
+    "error_auth": (
+        "The API key was rejected (HTTP {status}). Check OPENAI_API_KEY on the server.",
+        "Clé API refusée (HTTP {status}). Vérifiez OPENAI_API_KEY sur le serveur.",
+    ),
+    "error_rate_limited": (
+        "Rate limited by the provider. Try again {wait}.",
+        "Limite de débit atteinte chez le fournisseur. Réessayez {wait}.",
+    ),
+    "error_moderation": (
+        "Blocked by the provider's safety system. Rephrase the prompt and try again.",
+        "Bloqué par le filtre de sécurité du fournisseur. Reformulez la description.",
+    ),
+    "error_timeout": (
+        "The provider did not answer in time. Try again, or choose a lower quality.",
+        "Le fournisseur n'a pas répondu à temps. Réessayez, ou baissez la qualité.",
+    ),
+    "error_incomplete": (
+        "The stream was cut before the final image. Try again.",
+        "Le flux s'est interrompu avant l'image finale. Réessayez.",
+    ),
+    "error_connection": (
+        "Could not reach the image provider. Check OPENAI_BASE_URL and the network.",
+        "Impossible de joindre le fournisseur d'images. Vérifiez OPENAI_BASE_URL et le réseau.",
+    ),
+    "error_server": (
+        "The provider had an error (HTTP {status}). Try again in a moment.",
+        "Erreur du fournisseur (HTTP {status}). Réessayez dans un instant.",
+    ),
+    "error_provider": ("The provider reported an error: {detail}", "Le fournisseur a signalé une erreur : {detail}"),
+    "error_unexpected": ("Unexpected error. Try again.", "Erreur inattendue. Réessayez."),
     "size_note": ("Provider size", "Taille demandée au fournisseur"),
     # Editor page (/edit)
     "edit_title": ("Edit an image", "Modifier une image"),
@@ -374,3 +417,88 @@ def translate(key: str, lang: str, **values: object) -> str:
     {placeholders}."""
     english, french = STRINGS[key]
     return (french if lang == "fr" else english).format(**values)
+
+
+# ----- messages: a key and its values, put into words only when shown ------------------------------
+
+MessageValue = Union[str, int, float, "Message"]
+
+# French groups thousands with a narrow no-break space and writes decimals with a comma.
+_FRENCH_THOUSANDS = "\u202f"
+
+
+@dataclass(frozen=True)
+class Message:
+    """A sentence for people, not yet in a language: a catalogue key and the values of its
+    placeholders. Numbers stay numbers, so each language writes them its own way ('1,368' / '1 368');
+    a value may itself be a message (a sentence inside a sentence)."""
+
+    key: str
+    params: Mapping[str, MessageValue] = field(default_factory=dict)
+
+    def render(self, lang: str) -> str:
+        values = {name: _render_value(value, lang) for name, value in self.params.items()}
+        return translate(self.key, lang, **values)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The message as plain data, for a Reflex state (the page renders it: `state.language.say`)."""
+        return {
+            "key": self.key,
+            "params": {
+                name: value.to_dict() if isinstance(value, Message) else value for name, value in self.params.items()
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Message:
+        params = {
+            name: cls.from_dict(value) if isinstance(value, Mapping) else value
+            for name, value in (data.get("params") or {}).items()
+        }
+        return cls(str(data["key"]), params)
+
+
+def message(key: str, **params: MessageValue) -> Message:
+    if key not in STRINGS:
+        raise KeyError(f"no message {key!r} in the catalogue")
+    return Message(key, params)
+
+
+def format_number(value: int | float, lang: str) -> str:
+    """`value` as `lang` writes it: the same rules as the browser's Intl.NumberFormat for en-US / fr-FR."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = f"{value:,}" if isinstance(value, int) else str(value)
+    if lang == "fr":
+        text = text.replace(",", _FRENCH_THOUSANDS).replace(".", ",")
+    return text
+
+
+def _render_value(value: MessageValue, lang: str) -> str:
+    if isinstance(value, Message):
+        return value.render(lang)
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float)):
+        return format_number(value, lang)
+    return str(value)
+
+
+def browser_catalogue_script() -> str:
+    """JavaScript that puts the catalogue in the page and defines `window.studioSay(lang, message)`,
+    the browser's twin of `Message.render`: a message kept in state as data is worded when shown, so
+    switching the language re-words it without a round trip."""
+    catalogue = json.dumps(STRINGS, ensure_ascii=False, separators=(",", ":"))
+    return (
+        f"window.STUDIO_MESSAGES={catalogue};"
+        "window.studioSay=function(lang,m){"
+        "if(!m||!m.key)return '';"
+        "var entry=window.STUDIO_MESSAGES[m.key];if(!entry)return m.key;"
+        "var fr=lang==='fr',params=m.params||{};"
+        "return entry[fr?1:0].replace(/\\{(\\w+)\\}/g,function(all,name){"
+        "var v=params[name];"
+        "if(v&&typeof v==='object')return window.studioSay(lang,v);"
+        "if(typeof v==='number')return Number.isInteger(v)?v.toLocaleString(fr?'fr-FR':'en-US')"
+        ":String(v).replace('.',fr?',':'.');"
+        "return v==null?'':String(v);});};"
+    )

@@ -611,7 +611,7 @@ class CampaignState(ImageOptionsState, rx.State):
                 tile.wait_s = 0
                 tile.message = (
                     str(outcome) if isinstance(outcome, ImageTooLargeError)
-                    else describe_error(outcome, lang, partials_received=tile.partials)
+                    else describe_error(outcome, partials_received=tile.partials).render(lang)
                 )
 
     def _apply(self, tile: TileView, item: campaign_runner.TileItem, model: str) -> None:

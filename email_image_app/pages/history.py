@@ -13,7 +13,7 @@ import reflex as rx
 from email_image_app.components.layout import page_shell
 from email_image_app.domain.history import JOB_KINDS, JOB_STATUSES, GalleryQuery, default_history
 from email_image_app.domain.history_cards import ImageTile, JobCard, card_of, view_of
-from email_image_app.state.language import LanguageState, figures, in_language, money, provider_name, tr
+from email_image_app.state.language import LanguageState, say, figures, in_language, money, provider_name, tr
 from email_image_app.state.image_run import BACKGROUND_CHOICES, base64_copied_toast
 from email_image_app.imagegen.options import QUALITIES
 from email_image_app.pages.generate import GenerateState
@@ -627,8 +627,8 @@ def _opened_job() -> rx.Component:
                 rx.vstack(
                     _opened_facts(),
                     rx.cond(
-                        state.opened.error != "",
-                        rx.callout(state.opened.error, icon="circle-alert",
+                        state.opened.has_error,
+                        rx.callout(say(state.opened.error), icon="circle-alert",
                                    color_scheme=rx.cond(state.opened.status == "interrupted", "amber", "red"),
                                    size="1", width="100%", id="opened-error"),
                     ),

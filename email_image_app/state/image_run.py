@@ -432,9 +432,7 @@ class ImageRunState(ImageOptionsState, mixin=True):
             async with self:
                 if self.status == "running":  # the stream ended without a final image
                     self.status = "failed"
-                    self.error = describe_error(
-                        IncompleteStreamError(), lang, partials_received=len(self.steps)
-                    )
+                    self.error = describe_error(IncompleteStreamError(), partials_received=len(self.steps)).render(lang)
         except cancellation.RunCancelled:
             async with self:
                 self.status = "cancelled"
@@ -443,13 +441,13 @@ class ImageRunState(ImageOptionsState, mixin=True):
             async with self:
                 self.status = "failed"
                 self.stage = "failed"
-                self.error = describe_error(exc, lang, partials_received=len(self.steps))
+                self.error = describe_error(exc, partials_received=len(self.steps)).render(lang)
         except Exception as exc:  # keep the page usable whatever went wrong; log the cause server-side
             logger.exception("image run %s failed", job_id)
             async with self:
                 self.status = "failed"
                 self.stage = "failed"
-                self.error = describe_error(exc, lang, partials_received=len(self.steps))
+                self.error = describe_error(exc, partials_received=len(self.steps)).render(lang)
         finally:
             async with self:
                 self.running = False

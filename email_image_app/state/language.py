@@ -71,3 +71,16 @@ def provider_name(label: Any) -> rx.Var:
     return in_language(
         label, label.replace("Offline engine", "Moteur hors ligne").replace("OpenAI-compatible", "Compatible OpenAI")
     )
+
+
+def say(message: Any) -> rx.Var:
+    """A message kept in state as data (`domain.messages.Message.to_dict()`; `{}` for none) in the
+    page's language, worded in the browser (`window.studioSay`, from `browser_catalogue_script`):
+    switching the language re-words it, errors included."""
+    message = Var.create(message)
+    lang = LanguageState.lang
+    return Var(
+        _js_expr=f"((typeof window !== 'undefined' && window.studioSay) ? window.studioSay({lang}, {message}) : '')",
+        _var_type=str,
+        _var_data=VarData.merge(lang._get_all_var_data(), message._get_all_var_data()),
+    ).to(str)
