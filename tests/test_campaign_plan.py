@@ -34,17 +34,17 @@ def test_csv_bad_rows_are_all_reported_and_nothing_is_imported():
     assert [(error.line, error.reason) for error in errors] == [
         (2, "fields"), (3, "fields"), (4, "empty_id"), (5, "empty_name"), (6, "duplicate_id"),
     ]
-    message = caught.value.message()
+    message = caught.value.as_message().render("en")
     assert message.startswith("Line 2: 4 field(s) instead of id,name,description. Put quotes around text")
     assert "Line 6: the id '1' is already used." in message
-    assert "Ligne 2 : 4 champ(s)" in caught.value.message("fr")
+    assert "Ligne 2 : 4 champ(s)" in caught.value.as_message().render("fr")
 
 
 def test_csv_error_list_is_capped():
     text = "\n".join(f"{n}" for n in range(1, 9))
     with pytest.raises(ProductCsvError) as caught:
         parse_products_csv(text)
-    assert caught.value.message().endswith("… and 3 more.")
+    assert caught.value.as_message().render("en").endswith("… and 3 more.")
 
 
 def test_slots_follow_the_seed_prompts_and_email_sizes():

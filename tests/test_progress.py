@@ -1,6 +1,6 @@
 """The progress bar's arithmetic: real stages, and life between them while the provider is silent."""
 
-from email_image_app.state.image_run import creeping_progress, progress_for
+from email_image_app.domain.run_progress import creeping_progress, progress_for
 
 
 def test_each_stage_moves_the_bar_and_only_the_final_image_fills_it() -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from email_image_app.state.language import LANGUAGES, LanguageState, provider_name, tr
+from email_image_app.domain.messages import LANGUAGES
+from email_image_app.state.language import LanguageState, provider_name, tr
 from email_image_app.state.provider import ProviderState
 
 NAV = (("nav_generate", "/"), ("nav_edit", "/edit"), ("nav_campaign", "/campaign"), ("nav_history", "/history"))

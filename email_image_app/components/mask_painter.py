@@ -12,6 +12,8 @@ from typing import Any
 
 import reflex as rx
 
+from email_image_app.components.styles import checkerboard
+
 from email_image_app.components.run_view import overlay_style
 from email_image_app.components.upload_zone import ACCEPTED_MASK_TYPES, section_title, upload_zone
 from email_image_app.state.language import figures, tr
@@ -81,7 +83,7 @@ def masked_image(state: Any) -> rx.Component:
         width="100%",
         overflow="hidden",
         border_radius="6px",
-        background="repeating-conic-gradient(#eef0f3 0% 25%, #ffffff 0% 50%) 50% / 16px 16px",
+        background=checkerboard(),
         id="masked-image",
     )
 

@@ -7,8 +7,8 @@ from typing import Any, Sequence
 
 import reflex as rx
 
-from email_image_app.state.language import in_language, tr
-from email_image_app.state.image_run import BACKGROUND_CHOICES
+from email_image_app.state.language import in_language, say, tr
+from email_image_app.domain.run_progress import BACKGROUND_CHOICES
 from email_image_app.imagegen.options import MODELS, OUTPUT_FORMATS, QUALITIES
 
 
@@ -86,7 +86,7 @@ def options_form(
     `extra_controls` go at the end of the grid (the editor's input fidelity); `show_size=False` for
     pages whose sizes are fixed elsewhere (the campaign's slots)."""
     size_choices = state.size_choices if size_choices is None else size_choices
-    size_note = in_language(state.size_plan_note, state.size_plan_note_fr) if size_note is None else size_note
+    size_note = say(state.size_plan_note) if size_note is None else size_note
     models = [[name, caps.label] for name, caps in MODELS.items()]
     quality = [[q, tr(f"quality_{q}")] for q in QUALITIES]
     formats = [[f, f.upper()] for f in OUTPUT_FORMATS]

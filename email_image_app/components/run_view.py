@@ -7,7 +7,9 @@ from typing import Any
 
 import reflex as rx
 
-from email_image_app.state.language import figures, in_language, money, tr
+from email_image_app.components.styles import checkerboard
+
+from email_image_app.state.language import figures, in_language, money, say, tr
 from email_image_app.state.provider import ProviderState
 
 
@@ -122,7 +124,7 @@ def image_frame(*children: rx.Component, **props: Any) -> rx.Component:
         width="100%",
         padding="10px",
         border_radius="12px",
-        background="repeating-conic-gradient(#eef0f3 0% 25%, #ffffff 0% 50%) 50% / 20px 20px",
+        background=checkerboard(20),
         border=f"1px solid {rx.color('gray', 5)}",
         **props,
     )
@@ -201,11 +203,13 @@ def error_callout(state: Any) -> rx.Component:
 
 
 def message_callout(message: Any, element_id: str, *, size: str = "2", **props: Any) -> rx.Component:
-    """A red callout with `message` (a str Var), shown only while the message is not empty."""
+    """A red callout with `message` (a message Var: `Message.to_dict()`, `{}` for none) in the page's
+    language, shown only while there is one."""
+    text = say(message)
     return rx.cond(
-        message != "",
+        text != "",
         rx.callout(
-            message, icon="circle-alert", color_scheme="red", size=size, width="100%", id=element_id, role="alert",
+            text, icon="circle-alert", color_scheme="red", size=size, width="100%", id=element_id, role="alert",
             **props,
         ),
     )

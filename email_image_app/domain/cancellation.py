@@ -43,11 +43,6 @@ def cancel(key: str) -> bool:
     return True
 
 
-def is_running(key: str) -> bool:
-    task = _tasks.get(key)
-    return task is not None and not task.done()
-
-
 async def consume(key: str, source: AsyncIterator[T], *, heartbeat: float = 1.0) -> AsyncIterator[T | object]:
     """Yield the items of `source` (run in a child task) interleaved with `TICK`s while idle.
 

@@ -19,7 +19,7 @@ from email_image_app.domain import imaging
 from email_image_app.imagegen.uploads import MAX_EDIT_IMAGES
 from email_image_app.domain.imaging import DEFAULT_UPLOAD_MAX_BYTES, DEFAULT_UPLOAD_MAX_PIXELS, UploadError
 from email_image_app.domain.store import ImageStore, image_store
-from email_image_app.domain.formatting import format_bytes
+from email_image_app.domain.formatting import file_extension, format_bytes
 
 # OpenAI takes up to 16 input images: the one to edit plus 15 references.
 MAX_REFERENCE_IMAGES = MAX_EDIT_IMAGES - 1
@@ -87,7 +87,7 @@ def store_image(
 ) -> StoredUpload:
     """Validate an image upload (raises UploadError naming the file) and store it upright."""
     image = imaging.validate_upload(data, filename, max_bytes=limits.max_bytes, max_pixels=limits.max_pixels)
-    extension = "jpg" if image.format == "jpeg" else image.format
+    extension = file_extension(image.format)
     name = _stored_name(role, extension)
     saved = store.save(upload_id, name, image.data)
     display = imaging.thumbnail(image.data, display_max_side, output_format="webp", quality=85)

@@ -13,6 +13,12 @@ def format_bytes(count: int) -> str:
     return f"{count} bytes"
 
 
+def file_extension(output_format: str) -> str:
+    """The file extension people expect for an image format: 'jpg' for JPEG, else the format's name."""
+    output_format = output_format.lower()
+    return "jpg" if output_format == "jpeg" else output_format
+
+
 def format_usd(amount: float) -> str:
     return f"${amount:.3f}" if amount < 1 else f"${amount:.2f}"
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import AsyncIterator
 
 from email_image_app.domain import imaging
+from email_image_app.domain.formatting import file_extension
 from email_image_app.domain.error_messages import describe_error
 from email_image_app.domain.history import JobRecorder, SavedImage, default_history
 from email_image_app.imagegen.events import ImageCompleted, ImageUsage, IncompleteStreamError, PartialImage, StreamEvent
@@ -86,10 +87,6 @@ def filename_stem(prompt: str, max_words: int = 5) -> str:
     return "-".join(words)[:60].strip("-") or "image"
 
 
-def _extension(output_format: str) -> str:
-    return "jpg" if output_format == "jpeg" else output_format
-
-
 def _save_step_files(
     store: ImageStore, job_id: str, data: bytes, index: int, target: JobTarget
 ) -> tuple[StoredFile, StoredFile, StoredFile, tuple[int, int]]:
@@ -100,7 +97,7 @@ def _save_step_files(
     preview = imaging.fit_exact(data, width, height, "webp", quality=80)
     thumb = imaging.thumbnail(preview, THUMB_MAX_SIDE)
     stem = f"step-{index + 1}"
-    original = store.save(job_id, f"{stem}.{_extension(target.output_format)}", data)
+    original = store.save(job_id, f"{stem}.{file_extension(target.output_format)}", data)
     preview_file = store.save(job_id, f"{stem}-preview.webp", preview)
     thumb_file = store.save(job_id, f"{stem}-thumb.webp", thumb)
     return original, preview_file, thumb_file, imaging.image_size(data)
@@ -162,7 +159,7 @@ async def _store_final(
 ) -> tuple[FinalSaved, SavedImage]:
     """The final image at the target size and its thumbnail; with `card`, also the larger
     rendition the history gallery shows (only recorded jobs appear there)."""
-    filename = f"{target.name_stem}-{target.width}x{target.height}.{_extension(target.output_format)}"
+    filename = f"{target.name_stem}-{target.width}x{target.height}.{file_extension(target.output_format)}"
     final_file, thumb_file, card_file = await asyncio.to_thread(
         _save_final_files, store, job_id, event.image, target, filename, card=card
     )

@@ -68,8 +68,24 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "setting_refused": ("Setting rejected: {message}", "Réglage refusé : {message}"),
     "cancelled": ("Cancelled. The last step is kept.", "Annulé. La dernière étape est conservée."),
+    "prompt_missing": ("Enter a prompt describing the image.", "Entrez une description de l'image."),
+    # The campaign page's form, CSV and export (pages/campaign, domain.campaign.plan)
+    "csv_fields": (
+        "Line {line}: {found} field(s) instead of id,name,description. Put quotes around text that contains a comma.",
+        "Ligne {line} : {found} champ(s) au lieu de id,nom,description. "
+        "Mettez entre guillemets un texte qui contient une virgule.",
+    ),
+    "csv_empty_id": ("Line {line}: the id is empty.", "Ligne {line} : l'id est vide."),
+    "csv_empty_name": ("Line {line}: the name is empty.", "Ligne {line} : le nom est vide."),
+    "csv_duplicate_id": ("Line {line}: the id '{value}' is already used.", "Ligne {line} : l'id « {value} » est déjà utilisé."),
+    "csv_more_errors": ("… and {count} more.", "… et {count} autre(s)."),
+    "csv_no_products": ("The CSV has no products.", "Le CSV ne contient aucun produit."),
+    "campaign_subject_missing": ("Enter the campaign subject.", "Entrez l'objet de la campagne."),
+    "campaign_prompt_missing": ("Every image needs a prompt.", "Chaque image a besoin d'une description."),
+    "zip_failed": ("The ZIP could not be built. Try again.", "Le ZIP n'a pas pu être créé. Réessayez."),
     # Why a request failed (domain.error_messages)
     "verbatim": ("{text}", "{text}"),
+    "sentences": ("{first} {rest}", "{first} {rest}"),
     "job_interrupted": (
         "The app stopped while this image was being made; the steps received are kept.",
         "L'application s'est arrêtée pendant la création de cette image ; les étapes reçues sont conservées.",
@@ -451,8 +467,10 @@ class Message:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Message:
+        # `hasattr(value, "keys")`: a Reflex state hands back its dicts wrapped in proxies, which are
+        # not always seen as Mappings.
         params = {
-            name: cls.from_dict(value) if isinstance(value, Mapping) else value
+            name: cls.from_dict(value) if isinstance(value, Mapping) or hasattr(value, "keys") else value
             for name, value in (data.get("params") or {}).items()
         }
         return cls(str(data["key"]), params)
@@ -462,6 +480,13 @@ def message(key: str, **params: MessageValue) -> Message:
     if key not in STRINGS:
         raise KeyError(f"no message {key!r} in the catalogue")
     return Message(key, params)
+
+
+def sentences(first: Message, *rest: Message) -> Message:
+    """Several messages shown one after the other, as one message."""
+    if not rest:
+        return first
+    return Message("sentences", {"first": first, "rest": sentences(*rest)})
 
 
 def format_number(value: int | float, lang: str) -> str:

@@ -7,18 +7,19 @@ from typing import Any
 
 import reflex as rx
 
+from email_image_app.components.styles import checkerboard
+
 from email_image_app.domain.campaign.plan import PRODUCT_SIZES
 from email_image_app.domain.campaign.runner import MAX_CONCURRENCY, MIN_CONCURRENCY
 from email_image_app.components.layout import page_shell
 from email_image_app.components.options_form import labelled_select, options_form
 from email_image_app.components.run_view import empty_note, estimate_note, message_callout, offline_note
-from email_image_app.state.language import in_language, money, tr
+from email_image_app.state.language import in_language, money, say, tr
 from email_image_app.pages.campaign_state import CampaignState, ProductRow, SlotRow, TileView
 from email_image_app.state.provider import ProviderState
 
 state = CampaignState
 
-CHECKERBOARD = "repeating-conic-gradient(#eef0f3 0% 25%, #ffffff 0% 50%) 50% / 16px 16px"
 
 
 def _field_label(key: str, control_id: str) -> rx.Component:
@@ -345,7 +346,7 @@ def _tile_image(tile: TileView) -> rx.Component:
         width="100%",
         overflow="hidden",
         border_radius="8px",
-        background=CHECKERBOARD,
+        background=checkerboard(),
         border=f"1px solid {rx.color('gray', 5)}",
     )
 
@@ -472,8 +473,8 @@ def _tile_card(tile: TileView) -> rx.Component:
             rx.progress(value=tile.progress, max=100, width="100%", size="1", aria_label="Progress"),
             _tile_status(tile),
             rx.cond(
-                tile.message != "",
-                rx.text(tile.message, size="1", color_scheme="red", class_name="tile-error", role="alert"),
+                say(tile.message) != "",
+                rx.text(say(tile.message), size="1", color_scheme="red", class_name="tile-error", role="alert"),
             ),
             _tile_sizes(tile),
             _tile_actions(tile),

@@ -46,16 +46,16 @@ from email_image_app.domain.campaign.runner import (
     TileFanout,
 )
 from email_image_app.domain.error_messages import describe_error
+from email_image_app.domain.messages import Message, message
 from email_image_app.state.language import LanguageState
 from email_image_app.domain.job_stream import FinalSaved, JobTarget, StepSaved
-from email_image_app.state.image_run import (
-    ImageOptionsState,
+from email_image_app.domain.run_progress import (
     creeping_progress,
     describe_options_error,
     expected_seconds_per_event,
-    format_usd,
     progress_for,
 )
+from email_image_app.state.image_options import ImageOptionsState
 from email_image_app.imagegen.events import ImageStreamError, ImageUsage
 from email_image_app.imagegen.options import ImageOptions, OptionsError
 from email_image_app.imagegen.pricing import cost_usd, estimate_cost_usd
@@ -113,7 +113,7 @@ class TileView:
     email_bytes: int = 0
     budget_bytes: int = 0
     wait_s: int = 0
-    message: str = ""
+    message: dict[str, Any] = dataclasses.field(default_factory=dict)  # why it failed: a message
 
 
 def _size_label(width: int, height: int) -> str:
@@ -146,7 +146,7 @@ class CampaignState(ImageOptionsState, rx.State):
     products: list[ProductRow] = [ProductRow(row=1, id="1", name="", description="")]
     csv_open: bool = False
     csv_text: str = ""
-    csv_error: str = ""
+    csv_error: dict[str, Any] = {}
     product_size: str = DEFAULT_PRODUCT_SIZE
     include_logo: bool = False
     include_banner: bool = False
@@ -154,7 +154,7 @@ class CampaignState(ImageOptionsState, rx.State):
     concurrency: int = DEFAULT_CONCURRENCY
     email_format: str = "jpeg"
     email_background: str = DEFAULT_EMAIL_BACKGROUND
-    form_error: str = ""
+    form_error: dict[str, Any] = {}
 
     # ----- the run -----
     campaign_id: str = ""
@@ -168,7 +168,7 @@ class CampaignState(ImageOptionsState, rx.State):
     cost_label: str = ""
     zip_url: str = ""
     preview_url: str = ""
-    export_error: str = ""
+    export_error: dict[str, Any] = {}
     exporting: bool = False
 
     # Per tile, what was asked, as JSON (kept server-side for the manifest and retries).
@@ -211,23 +211,22 @@ class CampaignState(ImageOptionsState, rx.State):
     @rx.event
     def toggle_csv(self) -> None:
         self.csv_open = not self.csv_open
-        self.csv_error = ""
+        self.csv_error = {}
 
     @rx.event
     def set_csv_text(self, value: str) -> None:
         self.csv_text = value[:100_000]
-        self.csv_error = ""
+        self.csv_error = {}
 
     @rx.event
     async def import_csv(self) -> None:
-        lang = (await self.get_state(LanguageState)).lang
         try:
             products = parse_products_csv(self.csv_text)
         except ProductCsvError as exc:
-            self.csv_error = exc.message(lang)
+            self.csv_error = exc.as_message().to_dict()
             return
         if not products:
-            self.csv_error = "Le CSV ne contient aucun produit." if lang == "fr" else "The CSV has no products."
+            self.csv_error = message("csv_no_products").to_dict()
             return
         # The pasted list replaces the rows; edited prompts of the old rows no longer apply.
         self.products = [
@@ -237,7 +236,7 @@ class CampaignState(ImageOptionsState, rx.State):
         self.slots = [slot for slot in self.slots if slot.kind != "product"]
         self._refresh_slots()
         self.csv_text = ""
-        self.csv_error = ""
+        self.csv_error = {}
         self.csv_open = False
 
     @rx.event
@@ -373,15 +372,12 @@ class CampaignState(ImageOptionsState, rx.State):
     async def generate_campaign(self):
         if self.running:
             return None
-        lang = (await self.get_state(LanguageState)).lang
         if not self.subject.strip():
-            self.form_error = "Entrez l'objet de la campagne." if lang == "fr" else "Enter the campaign subject."
+            self.form_error = message("campaign_subject_missing").to_dict()
             return None
         self._refresh_slots()
         if any(not row.prompt.strip() for row in self.slots):
-            self.form_error = (
-                "Chaque image a besoin d'une description." if lang == "fr" else "Every image needs a prompt."
-            )
+            self.form_error = message("campaign_prompt_missing").to_dict()
             return None
         planned = {slot.key: slot for slot in self._planned_slots()}
         requests: dict[str, dict] = {}
@@ -390,9 +386,9 @@ class CampaignState(ImageOptionsState, rx.State):
                 slot = planned[row.key]
                 requests[row.key] = self._tile_request(row, slot.product, slot.file_stem, slot.width, slot.height)
         except OptionsError as exc:
-            self.form_error = describe_options_error(exc, lang)
+            self.form_error = describe_options_error(exc).to_dict()
             return None
-        self.form_error = ""
+        self.form_error = {}
         self.campaign_id = new_job_id()
         self._requests = {key: json.dumps(request) for key, request in requests.items()}
         self._tile_jobs = {}
@@ -423,7 +419,7 @@ class CampaignState(ImageOptionsState, rx.State):
         self.cost_label = ""
         self.zip_url = ""
         self.preview_url = ""
-        self.export_error = ""
+        self.export_error = {}
 
     # ----- tile controls -----
 
@@ -511,7 +507,7 @@ class CampaignState(ImageOptionsState, rx.State):
             return
         last_event_at: dict[str, float] = {}
         started = time.monotonic()
-        ticker = asyncio.create_task(self._tick(fanout, started, last_event_at, expected_seconds_per_event(quality)))
+        ticker = asyncio.create_task(self._tick(fanout, started, last_event_at, expected_seconds_per_event(quality, offline=current_provider().is_offline)))
         try:
             await fanout.run(lambda key: self._run_tile(campaign_id, key, fanout, last_event_at))
         finally:
@@ -563,7 +559,6 @@ class CampaignState(ImageOptionsState, rx.State):
             job_id = self._tile_jobs[key]
             request = self._request(key)
             run_key = self._tile_run_key(job_id)
-            lang = (await self.get_state(LanguageState)).lang
             meta = dict(self._run_meta)
             tile.status = "running"
             tile.progress = int(progress_for(0, tile.total_partials + 1))
@@ -610,9 +605,9 @@ class CampaignState(ImageOptionsState, rx.State):
                 tile.status = "failed"
                 tile.wait_s = 0
                 tile.message = (
-                    str(outcome) if isinstance(outcome, ImageTooLargeError)
-                    else describe_error(outcome, partials_received=tile.partials).render(lang)
-                )
+                    message("verbatim", text=str(outcome)) if isinstance(outcome, ImageTooLargeError)
+                    else describe_error(outcome, partials_received=tile.partials)
+                ).to_dict()
 
     def _apply(self, tile: TileView, item: campaign_runner.TileItem, model: str) -> None:
         """Mirror one stored item of a tile's stream into its view."""
@@ -660,7 +655,7 @@ class CampaignState(ImageOptionsState, rx.State):
         for tile in self.tiles:
             request = self._request(tile.key)
             if tile.status != "completed":
-                not_included.append({"slot": tile.key, "status": tile.status, "reason": tile.message})
+                not_included.append({"slot": tile.key, "status": tile.status, "reason": Message.from_dict(tile.message).render("en") if tile.message else ""})
                 continue
             product = request.get("product")
             images.append(
@@ -719,7 +714,7 @@ class CampaignState(ImageOptionsState, rx.State):
             if self.exporting or self.running or not any(tile.status == "completed" for tile in self.tiles):
                 return
             self.exporting = True
-            self.export_error = ""
+            self.export_error = {}
             lang = (await self.get_state(LanguageState)).lang
             campaign_id = self.campaign_id
             export = self._export(lang)
@@ -734,9 +729,7 @@ class CampaignState(ImageOptionsState, rx.State):
             logger.exception("campaign %s: building the ZIP failed", campaign_id)
             async with self:
                 self.exporting = False
-                self.export_error = (
-                    "Le ZIP n'a pas pu être créé. Réessayez." if lang == "fr" else "The ZIP could not be built. Try again."
-                )
+                self.export_error = message("zip_failed").to_dict()
             return
         async with self:
             self.exporting = False

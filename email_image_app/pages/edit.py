@@ -32,9 +32,11 @@ from email_image_app.components.run_view import (
 )
 from email_image_app.components.upload_zone import section_title, upload_feedback, upload_zone
 from email_image_app.domain.edit_uploads import MAX_REFERENCE_IMAGES, StoredUpload, UploadLimits
-from email_image_app.state.language import STRINGS, LanguageState, figures, in_language, tr, translate
+from email_image_app.domain.messages import STRINGS, message, translate
+from email_image_app.state.language import LanguageState, figures, say, tr
 from email_image_app.domain.job_stream import JobTarget
-from email_image_app.state.image_run import ImageRunState, describe_options_error, size_note
+from email_image_app.domain.run_progress import describe_options_error, size_note
+from email_image_app.state.image_run import ImageRunState
 from email_image_app.imagegen.options import (
     DEFAULT_MODEL,
     INPUT_FIDELITIES,
@@ -196,23 +198,17 @@ class EditState(ImageRunState, rx.State):
         # The select is narrow: the note under the form gives the size.
         return [[AUTO_SIZE, *(translate("size_original", lang) for lang in ("en", "fr"))], *self.size_choices]
 
-    def _edit_size_note(self, lang: str) -> str:
+    @rx.var
+    def edit_size_note(self) -> dict[str, Any]:
+        """What the provider is asked for and what comes back (a message; {} before an image)."""
         model, size, width, height = self.model, self.size, self.original_width, self.original_height
         if size == AUTO_SIZE and not width:
-            return ""
+            return {}
         try:
             plan = _edit_plan(model, size, width, height)
         except OptionsError as exc:
-            return exc.message
-        return size_note(model, plan, lang)
-
-    @rx.var
-    def edit_size_note(self) -> str:
-        return self._edit_size_note("en")
-
-    @rx.var
-    def edit_size_note_fr(self) -> str:
-        return self._edit_size_note("fr")
+            return message("verbatim", text=exc.message).to_dict()
+        return size_note(model, plan).to_dict()
 
     @rx.var
     def estimate_amount(self) -> str:
@@ -254,7 +250,7 @@ class EditState(ImageRunState, rx.State):
         # A mask belongs to one image size; and a result is about the previous image.
         self._forget_mask()
         self._clear_run()
-        self.error = ""
+        self.error = {}
 
     def _forget_mask(self) -> None:
         self.mask_url = self.mask_display_url = self.mask_name = self.mask_label = ""
@@ -406,13 +402,13 @@ class EditState(ImageRunState, rx.State):
             prompt = self.prompt.strip()
             missing = self._missing_input(prompt, painted_mask)
             if missing:
-                self.error = translate(missing, lang)
+                self.error = message(missing).to_dict()
                 return
             try:
                 options, target = self._edit_options()
                 options.validate(edit=True)
             except OptionsError as exc:
-                self.error = describe_options_error(exc, lang)
+                self.error = describe_options_error(exc).to_dict()
                 return
             image_urls = [self.original_url, *(reference.url for reference in self.references)]
             mask_mode = self.mask_mode
@@ -434,10 +430,10 @@ class EditState(ImageRunState, rx.State):
             async with self:
                 self.status, self.stage, self.running = "failed", "failed", False
                 self.error = (
-                    describe_upload_error(exc, lang, width, height)
+                    message("verbatim", text=describe_upload_error(exc, lang, width, height))
                     if isinstance(exc, UploadError)
-                    else translate("inputs_unreadable", lang)
-                )
+                    else message("inputs_unreadable")
+                ).to_dict()
             return
         events = get_client().stream_edit(images, run.prompt, options, mask=mask)
         async for browser_event in self._follow_run(
@@ -541,7 +537,7 @@ def _inputs_card() -> rx.Component:
             options_form(
                 state,
                 size_choices=state.edit_size_choices,
-                size_note=in_language(state.edit_size_note, state.edit_size_note_fr),
+                size_note=say(state.edit_size_note),
                 extra_controls=[_fidelity_select()],
             ),
             estimate_note(state.estimate_amount, state.model, id="cost-estimate"),

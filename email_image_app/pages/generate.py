@@ -18,8 +18,10 @@ from email_image_app.components.run_view import (
     usage_panel,
 )
 from email_image_app.components.stored_offer import stored_offer_callout
+from email_image_app.domain.messages import message
 from email_image_app.state.language import LanguageState
-from email_image_app.state.image_run import ImageRunState, describe_options_error
+from email_image_app.domain.run_progress import describe_options_error
+from email_image_app.state.image_run import ImageRunState
 from email_image_app.imagegen.options import MAX_PROMPT_CHARS, OptionsError
 from email_image_app.imagegen.pricing import estimate_cost_usd
 from email_image_app.state.provider import get_client
@@ -63,15 +65,13 @@ class GenerateState(ImageRunState, StoredRunState, rx.State):
             lang = (await self.get_state(LanguageState)).lang
             prompt = self.prompt.strip()
             if not prompt:
-                self.error = (
-                    "Entrez une description de l'image." if lang == "fr" else "Enter a prompt describing the image."
-                )
+                self.error = message("prompt_missing").to_dict()
                 return
             try:
                 options, target = self._image_options()
                 options.validate()
             except OptionsError as exc:
-                self.error = describe_options_error(exc, lang)
+                self.error = describe_options_error(exc).to_dict()
                 return
             info = self._job_info(self._prompt_to_send(prompt, options, target), options, target, kind="generation")
             if await self._offer_stored_result(info, lang):

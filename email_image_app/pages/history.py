@@ -10,11 +10,14 @@ from typing import Any
 
 import reflex as rx
 
+from email_image_app.components.styles import checkerboard
+
 from email_image_app.components.layout import page_shell
 from email_image_app.domain.history import JOB_KINDS, JOB_STATUSES, GalleryQuery, default_history
 from email_image_app.domain.history_cards import ImageTile, JobCard, card_of, view_of
 from email_image_app.state.language import LanguageState, say, figures, in_language, money, provider_name, tr
-from email_image_app.state.image_run import BACKGROUND_CHOICES, base64_copied_toast
+from email_image_app.domain.run_progress import BACKGROUND_CHOICES
+from email_image_app.state.image_run import base64_copied_toast
 from email_image_app.imagegen.options import QUALITIES
 from email_image_app.pages.generate import GenerateState
 from email_image_app.domain.store import image_store
@@ -30,7 +33,6 @@ STATUS_COLORS = {
     "cancelled": "gray",
     "interrupted": "amber",
 }
-CHECKERBOARD = "repeating-conic-gradient(#eef0f3 0% 25%, #ffffff 0% 50%) 50% / 16px 16px"
 # While a job on screen is running, the page looks again this often (ms), so it is seen to finish.
 WATCH_INTERVAL_MS = 2000
 
@@ -479,7 +481,7 @@ def _tile(tile: ImageTile) -> rx.Component:
             max_width="112px",
             object_fit="contain",
             border_radius="6px",
-            background=CHECKERBOARD,
+            background=checkerboard(),
             border=rx.cond(
                 HistoryState.shown_download_url == tile.url,
                 f"2px solid {rx.color('accent', 9)}",
@@ -617,7 +619,7 @@ def _opened_job() -> rx.Component:
                         width="100%",
                         padding="8px",
                         border_radius="10px",
-                        background=CHECKERBOARD,
+                        background=checkerboard(),
                         border=f"1px solid {rx.color('gray', 5)}",
                     ),
                     rx.flex(rx.foreach(state.tiles, _tile), spacing="3", wrap="wrap", id="opened-tiles"),

@@ -8,7 +8,7 @@ from typing import Any
 import reflex as rx
 from reflex_base.vars.base import Var, VarData
 
-from email_image_app.domain.messages import LANGUAGES, STRINGS, translate
+from email_image_app.domain.messages import LANGUAGES, STRINGS
 
 
 class LanguageState(rx.State):

@@ -14,7 +14,7 @@ import reflex as rx
 from email_image_app.domain.history import Job, JobDetail, cache_key_of, default_history
 from email_image_app.domain.history_cards import already_made_label, final_info
 from email_image_app.domain.job_stream import JobInfo
-from email_image_app.state.image_run import WHITE_BACKGROUND_PROMPT_SUFFIX, StepView
+from email_image_app.domain.run_progress import clamp_partial_images, WHITE_BACKGROUND_PROMPT_SUFFIX, StepView
 from email_image_app.imagegen.options import MODELS
 from email_image_app.imagegen.sizing import read_composition_hint
 from email_image_app.domain.store import image_store
@@ -99,10 +99,6 @@ class StoredRunState(rx.State, mixin=True):
         self._clear_stored_offer()
 
     @rx.event
-    def dismiss_stored_offer(self) -> None:
-        self._clear_stored_offer()
-
-    @rx.event
     async def show_stored_result(self) -> None:
         job_id = self.stored_offer_id
         self._clear_stored_offer()
@@ -119,7 +115,7 @@ class StoredRunState(rx.State, mixin=True):
         self.stage = "from_history"  # not a new (paid) run
         self.progress = 100
         self.elapsed_s = round((job.duration_ms or 0) / 1000)
-        self.error = ""
+        self.error = {}
         self.notices = []
         self.steps = [
             StepView(
@@ -149,6 +145,6 @@ class StoredRunState(rx.State, mixin=True):
         self.background = settings.background
         self.output_format = settings.output_format
         self.compression = settings.compression
-        self.partial_images = max(0, min(3, settings.partial_images))
-        self.error = ""
+        self.partial_images = clamp_partial_images(settings.partial_images)
+        self.error = {}
         self._clear_stored_offer()

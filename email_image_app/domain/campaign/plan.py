@@ -9,6 +9,8 @@ import io
 from dataclasses import dataclass
 from typing import Sequence
 
+from email_image_app.domain.messages import Message, message, sentences
+
 from email_image_app.domain.job_stream import filename_stem
 
 # Byte budgets of the email-ready images: what an email can carry without clipping or slow loads.
@@ -39,40 +41,24 @@ class CsvRowError:
     found: int = 0  # field count, for "fields"
     value: str = ""  # the offending id, for "duplicate_id"
 
-    def message(self, lang: str = "en") -> str:
-        fr = lang == "fr"
-        if self.reason == "fields":
-            return (
-                f"Ligne {self.line} : {self.found} champ(s) au lieu de id,nom,description. "
-                "Mettez entre guillemets un texte qui contient une virgule."
-                if fr
-                else f"Line {self.line}: {self.found} field(s) instead of id,name,description. "
-                "Put quotes around text that contains a comma."
-            )
-        if self.reason == "empty_id":
-            return f"Ligne {self.line} : l'id est vide." if fr else f"Line {self.line}: the id is empty."
-        if self.reason == "empty_name":
-            return f"Ligne {self.line} : le nom est vide." if fr else f"Line {self.line}: the name is empty."
-        return (
-            f"Ligne {self.line} : l'id « {self.value} » est déjà utilisé."
-            if fr
-            else f"Line {self.line}: the id '{self.value}' is already used."
-        )
+    def as_message(self) -> Message:
+        # The line number is a label, not a quantity: kept as text so 1000 is not written "1,000".
+        return message(f"csv_{self.reason}", line=str(self.line), found=self.found, value=self.value)
 
 
 class ProductCsvError(ValueError):
     """The pasted CSV has bad rows; nothing is imported. `errors` lists every bad line."""
 
     def __init__(self, errors: list[CsvRowError]) -> None:
-        super().__init__("; ".join(error.message() for error in errors))
         self.errors = errors
+        super().__init__(self.as_message().render("en"))
 
-    def message(self, lang: str = "en") -> str:
-        shown = [error.message(lang) for error in self.errors[:MAX_CSV_ERRORS_SHOWN]]
+    def as_message(self) -> Message:
+        shown = [error.as_message() for error in self.errors[:MAX_CSV_ERRORS_SHOWN]]
         hidden = len(self.errors) - len(shown)
         if hidden:
-            shown.append(f"… et {hidden} autre(s)." if lang == "fr" else f"… and {hidden} more.")
-        return " ".join(shown)
+            shown.append(message("csv_more_errors", count=hidden))
+        return sentences(*shown)
 
 
 def parse_products_csv(text: str) -> list[Product]:

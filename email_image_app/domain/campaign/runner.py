@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable
 
 from email_image_app.domain import imaging
+from email_image_app.domain.formatting import file_extension
 from email_image_app.domain.job_stream import FinalSaved, JobInfo, JobTarget, StepSaved, store_stream
 from email_image_app.imagegen.retries import MAX_RETRY_AFTER
 from email_image_app.imagegen.events import RateLimitError, StreamEvent
@@ -72,10 +73,6 @@ class TileFanout:
     @property
     def paused_for(self) -> float:
         return max(0.0, self._resume_at - time.monotonic())
-
-    @property
-    def running_keys(self) -> list[str]:
-        return list(self._running)
 
     async def run(self, job: TileJob) -> None:
         """Start queued tiles as room allows until all are done. Errors of a job are its own
@@ -172,7 +169,7 @@ StreamFactory = Callable[[], AsyncIterator[StreamEvent]]
 
 
 def email_filename(stem: str, output_format: str) -> str:
-    return f"{stem}-email.{'jpg' if output_format == 'jpeg' else output_format}"
+    return f"{stem}-email.{file_extension(output_format)}"
 
 
 def rate_limit_wait(error: RateLimitError) -> float | None:

@@ -1,0 +1,89 @@
+"""One streamed image, in the terms a page shows it: the form's background choices, the steps as
+shown, how far the bar is, and the notes and errors about sizes and options.
+
+Reflex-free: the shared run state (`state.image_run`) and the campaign's tiles use it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+from email_image_app.domain.job_stream import JobInfo, JobTarget
+from email_image_app.domain.messages import STRINGS, Message, message
+from email_image_app.imagegen.options import MAX_PARTIAL_IMAGES, EmailSize, OptionsError
+from email_image_app.imagegen.sizing import SizePlan
+
+BACKGROUND_CHOICES = ("auto", "opaque", "white", "transparent")
+# The "white" background: an opaque image asked for with these words at the prompt's end.
+WHITE_BACKGROUND_PROMPT_SUFFIX = ", on a plain white background"
+# Rough seconds per streamed event, used only to keep the bar moving between events.
+_SECONDS_PER_EVENT = {"low": 4.0, "medium": 10.0, "high": 25.0, "auto": 10.0}
+
+
+@dataclass
+class StepView:
+    number: int  # 1-based, as shown ("Step 1")
+    url: str
+    preview_url: str
+    thumb_url: str
+    elapsed_label: str
+
+
+@dataclass(frozen=True)
+class RunStart:
+    """A run just begun: its job id, the prompt as sent, the target named after it, its record."""
+
+    job_id: str
+    prompt: str
+    target: JobTarget
+    info: JobInfo
+
+
+def clamp_partial_images(count: int) -> int:
+    """Partial images a request may ask for: the API streams 0 to 3."""
+    return max(0, min(MAX_PARTIAL_IMAGES, count))
+
+
+def progress_for(received: int, total: int) -> float:
+    """Percent after `received` of `total` stream events; 5 % means "request sent"."""
+    return 5.0 + 90.0 * received / max(total, 1)
+
+
+def creeping_progress(received: int, total: int, seconds_since_event: float, seconds_per_event: float) -> int:
+    """Percent while waiting for the next event: creeps towards (never reaches) the next step, so
+    the bar shows life while the provider is silent."""
+    current = progress_for(received, total)
+    upcoming = progress_for(received + 1, total)
+    creep = (upcoming - current) * 0.9 * (1 - math.exp(-seconds_since_event / seconds_per_event))
+    return int(current + creep)
+
+
+def describe_options_error(exc: OptionsError) -> Message:
+    """An option the model cannot take, for the page: the form's words for the one conflict the form
+    lets through (a transparent JPEG), else the core's own message after "Setting rejected:"."""
+    if exc.field == "background" and "jpeg" in exc.message:
+        return message("transparent_needs")
+    return message("setting_refused", message=exc.message)
+
+
+def preset_label(preset: EmailSize) -> Message:
+    key = f"size_{preset.key}"
+    return message(key) if key in STRINGS else message("verbatim", text=preset.label)
+
+
+def size_note(model: str, plan: SizePlan) -> Message:
+    """What the provider is asked for and what the page delivers."""
+    request = f"{plan.request_width}×{plan.request_height}"
+    if not plan.needs_fit:
+        return message("size_note_direct", model=model, request=request)
+    target = f"{plan.target_width}×{plan.target_height}"
+    return message("size_note_fit", model=model, request=request, target=target)
+
+
+def expected_seconds_per_event(quality: str, *, offline: bool) -> float:
+    """Rough seconds between two streamed events, used only to pace the creeping bar."""
+    if offline:
+        return float(os.environ.get("LOCAL_ENGINE_STEP_DELAY") or 0) + 0.5
+    return _SECONDS_PER_EVENT.get(quality, 10.0)

@@ -1,0 +1,178 @@
+"""The image options form's state (model, size, quality, background, format, compression, partial
+images) and the request it makes. The generator and editor take it through `ImageRunState`; the
+campaign page directly."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from email_image_app.domain.job_stream import JobInfo, JobTarget
+from email_image_app.domain.messages import message, translate
+from email_image_app.domain.run_progress import (
+    clamp_partial_images,
+    BACKGROUND_CHOICES,
+    WHITE_BACKGROUND_PROMPT_SUFFIX,
+    preset_label,
+    size_note,
+)
+from email_image_app.imagegen.options import DEFAULT_MODEL, EMAIL_SIZES, MODELS, ImageOptions, OptionsError, parse_size
+from email_image_app.imagegen.sizing import SizePlan, composition_hint, plan_size
+from email_image_app.state.provider import current_provider
+
+
+class ImageOptionsState(rx.State, mixin=True):
+    """The prompt-independent options of the form (`components.options_form`) and the request they
+    make. The generator and editor take them through `ImageRunState`; the campaign page directly."""
+
+    model: str = DEFAULT_MODEL
+    size: str = "1200x600"
+    quality: str = "medium"
+    background: str = "auto"
+    output_format: str = "png"
+    compression: int = 85
+    partial_images: int = 3
+
+    # ----- option setters (explicit: Reflex 0.10 has no automatic setters) -----
+
+    @rx.event
+    def set_model(self, value: str) -> None:
+        if value not in MODELS:
+            return
+        self.model = value
+        if self.background == "transparent" and not MODELS[value].supports_transparent:
+            self.background = "auto"
+
+    @rx.event
+    def set_size(self, value: str) -> None:
+        self.size = value
+
+    @rx.event
+    def set_quality(self, value: str) -> None:
+        self.quality = value
+
+    @rx.event
+    def set_background(self, value: str) -> None:
+        self.background = value
+
+    @rx.event
+    def set_output_format(self, value: str) -> None:
+        self.output_format = value
+
+    @rx.event
+    def set_compression(self, value: list[int | float]) -> None:
+        self.compression = int(value[0]) if value else 85
+
+    @rx.event
+    def set_partial_images(self, value: str) -> None:
+        self.partial_images = clamp_partial_images(int(value))
+
+    # ----- what the options form shows -----
+
+    @rx.var
+    def size_choices(self) -> list[list[str]]:
+        """[value, English label, French label]: the email presets, then the model's native sizes."""
+        choices = [
+            [preset.size, *(f"{preset_label(preset).render(lang)} {preset.width}×{preset.height}" for lang in ("en", "fr"))]
+            for preset in EMAIL_SIZES
+        ]
+        seen = {choice[0] for choice in choices}
+        for native in MODELS.get(self.model, MODELS[DEFAULT_MODEL]).native_sizes():
+            if native not in seen:
+                shown = native.replace("x", "×")
+                choices.append([native, *(f"{shown} {translate('size_native', lang)}" for lang in ("en", "fr"))])
+        return choices
+
+    @rx.var
+    def background_choices(self) -> list[str]:
+        capabilities = MODELS.get(self.model, MODELS[DEFAULT_MODEL])
+        return [b for b in BACKGROUND_CHOICES if b != "transparent" or capabilities.supports_transparent]
+
+    @rx.var
+    def transparency_conflict(self) -> bool:
+        return self.background == "transparent" and self.output_format == "jpeg"
+
+    @rx.var
+    def size_plan_note(self) -> dict[str, Any]:
+        """What the provider is asked for when it cannot draw the size picked (a message; {} if none)."""
+        try:
+            width, height = parse_size(self.size)
+            plan = plan_size(self.model, width, height)
+        except OptionsError as exc:
+            return message("verbatim", text=exc.message).to_dict()
+        return size_note(self.model, plan).to_dict() if plan.needs_fit else {}
+
+    @rx.var
+    def uses_compression(self) -> bool:
+        return self.output_format in ("jpeg", "webp")
+
+    # ----- building a request -----
+
+    def _image_options(self) -> tuple[ImageOptions, JobTarget]:
+        """Options to send and what to make of the result; raises OptionsError naming the field."""
+        return self._options_for_size(*parse_size(self.size))
+
+    def _options_for_size(self, width: int, height: int) -> tuple[ImageOptions, JobTarget]:
+        """`_image_options` for an exact size other than the form's (e.g. a campaign slot)."""
+        return self._options_for(plan_size(self.model, width, height))
+
+    def _options_for(self, plan: SizePlan) -> tuple[ImageOptions, JobTarget]:
+        """The form's options for a planned size: what to ask for and what to make of the result."""
+        width, height = plan.target_width, plan.target_height
+        background = "opaque" if self.background == "white" else self.background
+        options = ImageOptions(
+            model=self.model,
+            size=plan.request_size,
+            quality=self.quality,
+            background=background,
+            output_format=self.output_format,
+            output_compression=self.compression if self.output_format in ("jpeg", "webp") else None,
+            partial_images=self.partial_images,
+        ).normalized()
+        target = JobTarget(
+            width=width,
+            height=height,
+            output_format=self.output_format,
+            compression=self.compression if self.output_format in ("jpeg", "webp") else None,
+            flatten_color="#ffffff" if self.background == "white" else None,
+        )
+        return options, target
+
+    def _prompt_to_send(self, prompt: str, options: ImageOptions, target: JobTarget) -> str:
+        """The prompt as sent for a new image: a "white" background is asked for in words (the API has
+        no such value), and a hard crop (a 4:1 banner from a 3:2 image) says which area survives."""
+        if self.background == "white":
+            prompt += WHITE_BACKGROUND_PROMPT_SUFFIX
+        return prompt + composition_hint(options.size, target.width, target.height)
+
+    def _prompt_for_background(self, prompt: str) -> str:
+        """An edit's prompt: the "white" background in words; the edited image sets the composition."""
+        return prompt + WHITE_BACKGROUND_PROMPT_SUFFIX if self.background == "white" else prompt
+
+    def _job_info(
+        self,
+        prompt_sent: str,
+        options: ImageOptions,
+        target: JobTarget,
+        *,
+        kind: str,
+        parent_id: str | None = None,
+        **details: object,
+    ) -> JobInfo:
+        """The history's record of the request about to be made. `details` are added to the recorded
+        options (e.g. how many input images an edit has)."""
+        return JobInfo(
+            kind=kind,
+            prompt=prompt_sent,
+            model=options.model,
+            provider=current_provider().label,
+            options={
+                **options.request_fields(edit=kind == "edit"),
+                "partial_images": options.partial_images,
+                "target_size": f"{target.width}x{target.height}",
+                "background_choice": self.background,  # "white" is sent as opaque + prompt words
+                **details,
+            },
+            parent_id=parent_id,
+        )
