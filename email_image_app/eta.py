@@ -124,13 +124,15 @@ def batch_estimate(estimates: Sequence[DurationEstimate | None], concurrency: in
     """The duration of a batch (a campaign) from its images' estimates, run `concurrency` at a time.
 
     An image with no history of its own counts as the median of those that have one; with no
-    history at all there is no estimate. `samples` is the number of past jobs behind it.
+    history at all there is no estimate. `samples` is the number of past jobs behind it: pass the
+    same estimate object for images of the same model, size and quality, and it is counted once.
     """
     known = [estimate.typical_ms for estimate in estimates if estimate is not None]
     if not known:
         return None
     fallback = round(statistics.median(known))
     durations = [estimate.typical_ms if estimate is not None else fallback for estimate in estimates]
-    samples = sum(estimate.samples for estimate in estimates if estimate is not None)
+    distinct = {id(estimate): estimate for estimate in estimates if estimate is not None}
+    samples = sum(estimate.samples for estimate in distinct.values())
     return DurationEstimate(typical_ms=schedule_ms(durations, concurrency), samples=samples)
 

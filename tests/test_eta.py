@@ -84,7 +84,8 @@ def test_a_batch_runs_its_images_a_few_at_a_time():
     known = DurationEstimate(10_000, 4)
     assert batch_estimate([None, None], 2) is None
     # An image with no history counts as the others' median.
-    assert batch_estimate([known, None, known], 1) == DurationEstimate(30_000, 8)
+    other = DurationEstimate(20_000, 2)
+    assert batch_estimate([known, None, other, known], 1) == DurationEstimate(50_000, 6)
 
 
 def test_the_eta_module_imports_no_reflex():

@@ -238,7 +238,15 @@ class CampaignRun:
 
     def _announce(self) -> None:
         provider = self.client.provider
-        estimates = {key: typical_duration(tile.options, tile.target, provider) for key, tile in self.tiles.items()}
+        # One lookup per model, size and quality: images alike share it (and its sample count).
+        alike = {
+            (tile.options.model, tile.slot.size, tile.options.quality): (tile.options, tile.target)
+            for tile in self.tiles.values()
+        }
+        found = {key: typical_duration(options, target, provider) for key, (options, target) in alike.items()}
+        estimates = {
+            key: found[(tile.options.model, tile.slot.size, tile.options.quality)] for key, tile in self.tiles.items()
+        }
         total = eta.batch_estimate(list(estimates.values()), self.fanout.limit)
         self.reporter.emit(
             "run_started", command="campaign", provider=provider.label, model=self.choices.model,
