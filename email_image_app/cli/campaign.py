@@ -166,8 +166,10 @@ def campaign(
     partials: opt.Partials = opt.DEFAULT_PARTIALS,
     json_mode: opt.Json = False,
 ) -> None:
-    """Generate a campaign's images (hero, products, optional logo and banner) and write its ZIP:
-    originals/, email/ (compressed under budget), email.html and manifest.json.
+    """Generate a campaign's images from a product CSV and write the /campaign page's ZIP.
+
+    Images: a hero, one per product, optionally a logo and a banner. The ZIP holds originals/,
+    email/ (compressed under each image's budget), email.html and manifest.json.
 
     One progress line per image; Ctrl-C closes the streams and keeps the finished images in
     <output>.partial.zip. Every image is recorded in the app's history (/history).
