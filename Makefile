@@ -40,8 +40,11 @@ $(VENV)/bin/python:
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --upgrade pip
 
-$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
+# Then the project itself, editable: the `email-image` console script in .venv/bin, running this
+# checkout's code (Reflex still imports the app from the working directory, the same files).
+$(VENV)/.installed: requirements.txt pyproject.toml | $(VENV)/bin/python
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
