@@ -22,7 +22,7 @@ from PIL import Image
 
 from email_image_app.domain.messages import message
 from email_image_app.domain import database
-from email_image_app.domain import history
+from email_image_app.domain import history, schema
 from email_image_app.domain import cancellation
 from email_image_app.state import stored_offer
 from email_image_app.domain.history import GalleryQuery, JobHistory, cache_key_of
@@ -142,7 +142,7 @@ def test_migration_creates_the_database_in_an_empty_folder_and_matches_the_model
     # The committed migrations build exactly what the models describe (no forgotten makemigrations).
     engine = sqlalchemy.create_engine(url)
     with engine.connect() as connection:
-        differences = alembic.autogenerate.compare_metadata(MigrationContext.configure(connection), history.metadata())
+        differences = alembic.autogenerate.compare_metadata(MigrationContext.configure(connection), schema.metadata())
     engine.dispose()
     assert differences == []
 

@@ -1,8 +1,7 @@
 """The `email-image` command: the Typer root. Commands and command groups are registered here.
 
-To add a group (e.g. `users`), write `email_image_app/cli/users.py` with its own
-`app = typer.Typer(help=...)` and its commands, then add one line below:
-`app.add_typer(users.app, name="users")`.
+A group (as `users`) is a module with its own `app = typer.Typer(help=...)` and its commands,
+added below with one `app.add_typer(...)` line.
 
 `main()` is the console script. It runs Typer without its standalone handling so that every
 failure ends the same way: one line `error: <what was wrong>` on stderr and the exit code of
@@ -16,7 +15,7 @@ from typing import Sequence
 
 import typer
 
-from email_image_app.cli import campaign, edit, generate
+from email_image_app.cli import campaign, edit, generate, users
 from email_image_app.cli.errors import BadInput, CliError, Interrupted
 from email_image_app.cli.progress import error_console
 
@@ -34,6 +33,7 @@ app = typer.Typer(
 app.command("generate")(generate.generate)
 app.command("edit")(edit.edit)
 app.command("campaign")(campaign.campaign)
+app.add_typer(users.app, name="users")
 
 
 def main(argv: Sequence[str] | None = None) -> None:

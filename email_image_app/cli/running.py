@@ -34,12 +34,8 @@ from email_image_app.domain.store import image_store
 def prepare_data() -> None:
     """The app's data folder and database (EMAIL_IMAGE_DATA_DIR / EMAIL_IMAGE_DB_URL), created or
     migrated as `make run` does, so a fresh folder works and jobs land in the same history."""
-    from email_image_app.domain import database
     from email_image_app.domain import history
 
-    # Reflex warns "Database is not initialized" unless it finds alembic.ini, which it looks for in
-    # the working directory; a scheduled job runs anywhere, so point it at the project's own.
-    os.environ.setdefault("ALEMBIC_CONFIG", str(database.ALEMBIC_INI))
     try:
         history.prepare_database()
     except Exception as exc:

@@ -83,6 +83,29 @@ STRINGS: dict[str, tuple[str, str]] = {
     "campaign_subject_missing": ("Enter the campaign subject.", "Entrez l'objet de la campagne."),
     "campaign_prompt_missing": ("Every image needs a prompt.", "Chaque image a besoin d'une description."),
     "zip_failed": ("The ZIP could not be built. Try again.", "Le ZIP n'a pas pu être créé. Réessayez."),
+    # Accounts, sign-in and budgets (domain.accounts, domain.spending)
+    "account_email_invalid": ("'{email}' is not an email address.", "« {email} » n'est pas une adresse e-mail."),
+    "account_role_invalid": ("Unknown role '{role}': use admin or member.", "Rôle inconnu « {role} » : admin ou member."),
+    "account_password_short": (
+        "The password needs at least {count} characters.",
+        "Le mot de passe doit compter au moins {count} caractères.",
+    ),
+    "account_budget_negative": ("A budget cannot be negative.", "Un budget ne peut pas être négatif."),
+    "account_email_taken": ("An account already uses {email}.", "Un compte utilise déjà {email}."),
+    "account_first_exists": (
+        "The first account already exists: ask an admin for yours.",
+        "Le premier compte existe déjà : demandez le vôtre à un administrateur.",
+    ),
+    "account_unknown": ("No account for {email}.", "Aucun compte pour {email}."),
+    "account_last_admin": (
+        "This is the last active admin: make another admin first.",
+        "C'est le dernier administrateur actif : nommez-en un autre d'abord.",
+    ),
+    "signin_refused": ("Wrong email or password.", "E-mail ou mot de passe incorrect."),
+    "budget_exceeded": (
+        "Over your monthly budget: this request is estimated at {estimate}, and {left} of your {budget} is left this month. Nothing was sent to the provider.",
+        "Budget mensuel dépassé : cette demande est estimée à {estimate}, et il vous reste {left} sur {budget} ce mois-ci. Rien n'a été envoyé au fournisseur.",
+    ),
     # Why a request failed (domain.error_messages)
     "verbatim": ("{text}", "{text}"),
     "sentences": ("{first} {rest}", "{first} {rest}"),
