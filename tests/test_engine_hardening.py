@@ -1,6 +1,6 @@
 """Issue 10, engine side: every malformed value refused with OpenAI's error JSON, wrong methods
 answered 405 where the app mounts the routes, body and pixel limits that fit the route, inputs
-reduced to the output size, and work stopped when the client leaves.
+reduced to the output size, work stopped when the client leaves, and fault markers off by default.
 
 All against the real routes: in-process over httpx's ASGI transport, mounted exactly as the app
 mounts them (Reflex's `api_transformer` puts its own app behind them at ""), or over loopback
@@ -25,7 +25,7 @@ from starlette.routing import Mount
 from email_image_app.imagegen import engine, server
 from email_image_app.imagegen.engine_requests import EngineLimits
 from email_image_app.imagegen.engine_retouch import inset_side
-from email_image_app.imagegen.server import create_engine_app
+from email_image_app.imagegen.server import FAULTS_ENV, create_engine_app
 from tests.asgi_client import InProcessClient
 from tests.loopback import serve_asgi
 
@@ -265,3 +265,23 @@ def test_a_non_stream_request_stops_rendering_when_its_client_leaves():
             assert _wait_for(lambda: stats.stages_rendered >= 1)
         assert _wait_for(lambda: stats.responses_abandoned == 1)
     assert stats.stages_rendered < 10, stats  # of the 10 images asked for
+
+
+# --- fault markers -------------------------------------------------------------------------------
+
+
+def test_markers_are_prompt_text_unless_faults_are_enabled(client, monkeypatch):
+    monkeypatch.delenv(FAULTS_ENV, raising=False)
+    response = client.post(GENERATIONS, json={"prompt": "Sale [[engine:401]]", "quality": "low"})
+    assert response.status_code == 200 and response.json()["data"][0]["b64_json"]
+    events = client.post(GENERATIONS, json={"prompt": "Sale [[engine:error]]", "quality": "low", "stream": True})
+    assert events.status_code == 200 and b"event: error" not in events.content
+    assert b"image_generation.completed" in events.content
+    monkeypatch.setenv(FAULTS_ENV, "0")
+    assert client.post(GENERATIONS, json={"prompt": "x [[engine:429]]", "quality": "low"}).status_code == 200
+    monkeypatch.setenv(FAULTS_ENV, "1")
+    assert_refused(client.post(GENERATIONS, json={"prompt": "x [[engine:401]]"}), 401, None, "invalid_api_key")
+    assert_refused(
+        client.post(EDITS, data={"prompt": "x [[engine:429]]"}, files={"image": ("a.png", png((64, 64)), "image/png")}),
+        429, None, "rate_limit_exceeded",
+    )

@@ -20,8 +20,10 @@ worker thread just before it is sent, so a slow step shows progressively, and a 
 away stops the work at the next stage: streamed or not. Edit inputs are decoded once per request,
 already reduced to the output size (engine_inputs.py), so the cost of a request follows its output.
 
-Test hooks: a literal marker in the prompt makes the engine misbehave on purpose, so the app's
-browser tests can show error handling against the real engine:
+Test hooks: with `LOCAL_ENGINE_FAULTS=1` in the environment (read at each request; or
+`faults=True` given to the engine), a literal marker in the prompt makes the engine misbehave on
+purpose, so the app's browser tests can show error handling against the real engine. Without it a
+marker is just prompt text:
 
 - `[[engine:error]]`: one partial, then a mid-stream `error` event
   (`image_generation_server_error` / `image_generation_failed`); HTTP 500 when not streaming.
@@ -64,6 +66,7 @@ from email_image_app.imagegen.options import ImageOptions, parse_size
 logger = logging.getLogger(__name__)
 
 STEP_DELAY_ENV = "LOCAL_ENGINE_STEP_DELAY"
+FAULTS_ENV = "LOCAL_ENGINE_FAULTS"
 HOOK = re.compile(r"\[\[engine:(error|moderation|cut|401|429)\]\]")
 
 
@@ -90,7 +93,7 @@ class ImageJob:
     request: ImageRequest
     width: int
     height: int
-    hook: str | None = None  # a fault marker named in the prompt
+    hook: str | None = None  # a fault marker, only when faults are enabled
     inputs: EditInputs | None = None  # an edit's images and mask, already at working size
     input_sizes: tuple[tuple[int, int], ...] = ()  # as uploaded: usage counts those
 
@@ -198,6 +201,10 @@ def fault_marker(prompt: str) -> str | None:
     return match.group(1) if match else None
 
 
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 class MethodGuard:
     """An ASGI endpoint that serves `allowed` methods with `endpoint` and answers any other with 405.
 
@@ -226,8 +233,11 @@ class MethodGuard:
 class EngineEndpoints:
     """The engine's request handlers, with their configuration and counters."""
 
-    def __init__(self, step_delay: float | None = None, limits: EngineLimits | None = None) -> None:
+    def __init__(
+        self, step_delay: float | None = None, limits: EngineLimits | None = None, *, faults: bool | None = None
+    ) -> None:
         self._step_delay = step_delay
+        self._faults = faults
         self.limits = limits or EngineLimits()
         self.stats = EngineStats()
 
@@ -240,6 +250,12 @@ class EngineEndpoints:
         except ValueError:
             return 0.0
         return delay if math.isfinite(delay) and delay > 0 else 0.0
+
+    @property
+    def faults_enabled(self) -> bool:
+        """Whether prompt markers trigger the test hooks. Off unless asked for: in production a
+        marker is just prompt text, and nobody can make the engine fail on purpose."""
+        return self._faults if self._faults is not None else _env_flag(FAULTS_ENV)
 
     @property
     def routes(self) -> list[Route]:
@@ -256,8 +272,9 @@ class EngineEndpoints:
         return JSONResponse({"engine": "offline", "step_delay": self.step_delay, **dataclasses.asdict(self.stats)})
 
     def _hook(self, prompt: str) -> str | None:
-        """The fault marker to act on. The ones that are HTTP errors are raised here, before any work."""
-        hook = fault_marker(prompt)
+        """The fault marker to act on (None unless faults are enabled). The ones that are HTTP
+        errors are raised here, before any work."""
+        hook = fault_marker(prompt) if self.faults_enabled else None
         hook_error = _hook_error(hook)
         if hook_error is not None:
             raise hook_error
@@ -388,13 +405,17 @@ class EngineEndpoints:
                 self.stats.streams_ended_early += 1
 
 
-def create_engine_app(step_delay: float | None = None, *, limits: EngineLimits | None = None) -> Starlette:
-    """A Starlette app serving the engine; `app.state.engine` is its `EngineEndpoints` (stats, limits)."""
-    endpoints = EngineEndpoints(step_delay, limits)
+def create_engine_app(
+    step_delay: float | None = None, *, limits: EngineLimits | None = None, faults: bool | None = None
+) -> Starlette:
+    """A Starlette app serving the engine; `app.state.engine` is its `EngineEndpoints` (stats, limits).
+    `faults` None reads LOCAL_ENGINE_FAULTS at each request."""
+    endpoints = EngineEndpoints(step_delay, limits, faults=faults)
     app = Starlette(routes=endpoints.routes)
     app.state.engine = endpoints
     return app
 
 
-# Routes of a default engine (step delay from LOCAL_ENGINE_STEP_DELAY at each request).
+# Routes of a default engine (step delay and faults from LOCAL_ENGINE_STEP_DELAY and
+# LOCAL_ENGINE_FAULTS at each request).
 routes: list[Route] = EngineEndpoints().routes
