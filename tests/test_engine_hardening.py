@@ -166,6 +166,12 @@ def test_wrong_method_is_a_json_405_with_allow_where_the_app_mounts_the_routes(m
         assert "html" in http.get("/v1/no-such-route").headers["content-type"]
 
 
+def test_the_405_names_the_full_path_when_the_engine_is_mounted_at_v1():
+    with InProcessClient(Starlette(routes=[Mount("/v1", app=create_engine_app(step_delay=0))])) as http:
+        response = http.get("/v1/images/edits")
+        assert assert_refused(response, 405)["message"] == "Invalid method for URL (GET /v1/images/edits): use POST."
+
+
 def test_status_route_takes_get_and_refuses_post(client):
     assert client.get("/v1/engine/status").json()["engine"] == "offline"
     response = client.post("/v1/engine/status")

@@ -223,7 +223,8 @@ class MethodGuard:
             return
         error = ApiError(
             405,
-            f"Invalid method for URL ({scope['method']} {scope.get('root_path', '')}{scope['path']}): use {' or '.join(self.allowed)}.",
+            # scope["path"] is the full path, mount prefix included (ASGI; Starlette's Mount keeps it).
+            f"Invalid method for URL ({scope['method']} {scope['path']}): use {' or '.join(self.allowed)}.",
             code="method_not_allowed",
             headers={"Allow": ", ".join(self.allowed)},
         )
