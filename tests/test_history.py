@@ -40,14 +40,14 @@ OFFLINE = history.OFFLINE_PROVIDER_LABEL
 
 @pytest.fixture(scope="module")
 def engine_url() -> Iterator[str]:
-    with serve_asgi(create_engine_app(step_delay=0)) as url:
+    with serve_asgi(create_engine_app(step_delay=0, faults=True)) as url:
         yield url + "/v1"
 
 
 @pytest.fixture(scope="module")
 def slow_engine_url() -> Iterator[str]:
     """Events 0.3 s apart: time to cancel between two of them."""
-    with serve_asgi(create_engine_app(step_delay=0.3)) as url:
+    with serve_asgi(create_engine_app(step_delay=0.3, faults=True)) as url:
         yield url + "/v1"
 
 
