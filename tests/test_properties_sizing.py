@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
-from email_image_app import imaging
+from email_image_app.domain import imaging
 from email_image_app.imagegen.options import MODELS, OptionsError
 from email_image_app.imagegen.sizing import plan_edit_size, plan_size
 from tests import hypothesis_profiles  # noqa: F401  (loads the settings profile)
