@@ -184,8 +184,11 @@ def test_the_when_label_and_a_failed_jobs_reason_re_word_when_the_language_switc
     card = find_card(page, app_server.url, word)
     when = card.locator(".job-when")
     assert when.inner_text() == "just now"
+    # The card may show before the search narrows the gallery to it: the count follows.
+    page.wait_for_function("document.querySelector('#history-count')?.innerText === '1 job · Page 1 of 1'")
     choose(page, "language-select", "Français")  # the header's language, no reload
     page.wait_for_function("document.querySelector('.job-card .job-when')?.innerText === \"à l'instant\"")
+    assert page.inner_text("#history-count") == "1 tâche · Page 1 sur 1"
 
     card.click()
     page.wait_for_selector("#opened-error")

@@ -106,3 +106,16 @@ def test_the_history_page_imports_no_other_page():
     assert "email_image_app.pages.history" in loaded
     assert "pages.generate" not in loaded and "pages.edit" not in loaded and "pages.campaign" not in loaded
     assert "state.stored_offer" not in loaded
+
+
+def test_the_count_line_is_a_message(job_history):
+    state, _ = page_states()
+    asyncio.run(state.load())
+    assert (worded(state.count_line, "en"), worded(state.count_line, "fr")) == (
+        "0 jobs · Page 1 of 1", "0 tâches · Page 1 sur 1"
+    )
+    a_failed_job(job_history)
+    asyncio.run(state.load())
+    assert (worded(state.count_line, "en"), worded(state.count_line, "fr")) == (
+        "1 job · Page 1 of 1", "1 tâche · Page 1 sur 1"
+    )

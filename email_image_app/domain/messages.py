@@ -255,10 +255,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status_failed": ("Failed", "Échec"),
     "status_cancelled": ("Cancelled", "Annulée"),
     "status_interrupted": ("Interrupted", "Interrompue"),
-    "job": ("job", "tâche"),
-    "jobs": ("jobs", "tâches"),
-    "page": ("Page", "Page"),
-    "page_of": ("of", "sur"),
     "previous": ("Previous", "Précédente"),
     "next": ("Next", "Suivante"),
     "refresh": ("Refresh", "Actualiser"),
@@ -297,6 +293,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "job_gone": ("This job is no longer in the history.", "Cette tâche n'est plus dans l'historique."),
     "job_not_deleted": ("This job is running or already deleted.", "Cette tâche est en cours ou déjà supprimée."),
     "job_deleted": ("Job and images deleted.", "Tâche et images supprimées."),
+    "history_count_one": ("{count} job · Page {page} of {pages}", "{count} tâche · Page {page} sur {pages}"),
+    "history_count": ("{count} jobs · Page {page} of {pages}", "{count} tâches · Page {page} sur {pages}"),
     # Campaign page
     "campaign_title": ("Make a whole email campaign", "Créer toute une campagne d'e-mail"),
     "campaign_subtitle": (

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import datetime, timezone
+from typing import Any
 
 import reflex as rx
 
@@ -115,6 +116,12 @@ class HistoryState(rx.State):
         self.opened, self.tiles = view.card, view.tiles
         if view.tiles and (was_newest or not self.shown_download_url):
             self._show(view.tiles[-1])
+
+    @rx.var
+    def count_line(self) -> dict[str, Any]:
+        """The count under the gallery ("12 jobs · Page 1 of 3"), as a message worded by the page."""
+        key = "history_count_one" if self.total == 1 else "history_count"
+        return message(key, count=self.total, page=self.page, pages=self.pages).to_dict()
 
     @rx.var
     def filtered(self) -> bool:

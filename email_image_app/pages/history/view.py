@@ -96,10 +96,7 @@ def _card(card: JobCard) -> rx.Component:
 
 def _pager() -> rx.Component:
     return rx.flex(
-        rx.text(
-            HistoryState.total, " ", rx.cond(HistoryState.total == 1, tr("job"), tr("jobs")), " · ", tr("page"), " ", HistoryState.page, " ", tr("page_of"), " ",
-            HistoryState.pages, size="2", color_scheme="gray", id="history-count",
-        ),
+        rx.text(say(HistoryState.count_line), size="2", color_scheme="gray", id="history-count"),
         rx.hstack(
             rx.button(
                 rx.icon("chevron-left", size=16), tr("previous"),
