@@ -278,10 +278,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status_failed": ("Failed", "Échec"),
     "status_cancelled": ("Cancelled", "Annulée"),
     "status_interrupted": ("Interrupted", "Interrompue"),
-    "job": ("job", "tâche"),
-    "jobs": ("jobs", "tâches"),
-    "page": ("Page", "Page"),
-    "page_of": ("of", "sur"),
     "previous": ("Previous", "Précédente"),
     "next": ("Next", "Suivante"),
     "refresh": ("Refresh", "Actualiser"),
@@ -309,6 +305,19 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The history could not be read. Check the database (EMAIL_IMAGE_DB_URL) and the server log.",
         "Impossible de lire l'historique. Vérifiez la base de données (EMAIL_IMAGE_DB_URL) et le journal du serveur.",
     ),
+    # History page (pages/history): how long ago a job was made (domain.history_cards.how_long_ago)
+    # and the page's toasts.
+    "when_just_now": ("just now", "à l'instant"),
+    "when_minutes": ("{count} min ago", "il y a {count} min"),
+    "when_hours": ("{count} h ago", "il y a {count} h"),
+    "when_yesterday": ("yesterday", "hier"),
+    "when_days": ("{count} days ago", "il y a {count} jours"),
+    "when_date": ("{date}", "{date}"),
+    "job_gone": ("This job is no longer in the history.", "Cette tâche n'est plus dans l'historique."),
+    "job_not_deleted": ("This job is running or already deleted.", "Cette tâche est en cours ou déjà supprimée."),
+    "job_deleted": ("Job and images deleted.", "Tâche et images supprimées."),
+    "history_count_one": ("{count} job · Page {page} of {pages}", "{count} tâche · Page {page} sur {pages}"),
+    "history_count": ("{count} jobs · Page {page} of {pages}", "{count} tâches · Page {page} sur {pages}"),
     # Campaign page
     "campaign_title": ("Make a whole email campaign", "Créer toute une campagne d'e-mail"),
     "campaign_subtitle": (
