@@ -342,6 +342,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "paste_csv": ("Paste CSV", "Coller un CSV"),
     # The header the parser recognises is English in both languages (campaign_plan.CSV_HEADER).
     "csv_label": ("Products as CSV: id,name,description", "Produits en CSV : id,name,description"),
+    "csv_placeholder": (
+        'id,name,description\nSKU-1,Red sneakers,"Canvas upper, white sole"',
+        'id,name,description\nSKU-1,Baskets rouges,"Dessus en toile, semelle blanche"',
+    ),
     "csv_import": ("Use these products", "Utiliser ces produits"),
     "csv_help": (
         "Replaces the rows above. A header line is optional; quote text that contains commas.",
@@ -372,9 +376,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Le JPEG s'affiche partout ; le WebP est plus léger mais Outlook pour Windows ne l'affiche pas.",
     ),
     "generate_campaign": ("Generate campaign", "Générer la campagne"),
-    "image_to_make_count": ("image to make", "image à créer"),
-    "images_to_make_count": ("images to make", "images à créer"),
-    "at_once": ("at once", "en même temps"),
+    "campaign_plan_one": ("{count} image to make · {at_once} at once", "{count} image à créer · {at_once} en même temps"),
+    "campaign_plan_many": ("{count} images to make · {at_once} at once", "{count} images à créer · {at_once} en même temps"),
     "generate_help": (
         "Each image streams into its own tile below; cancel or retry any one of them.",
         "Chaque image arrive dans sa propre vignette ci-dessous ; annulez ou relancez-en une seule.",
@@ -384,19 +387,21 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Fill in the subject and products, then Generate campaign: one tile per image appears here.",
         "Renseignez l'objet et les produits, puis Générer la campagne : une vignette par image apparaît ici.",
     ),
-    "of": ("of", "sur"),
-    "done": ("done", "terminées"),
-    "failed": ("failed", "en échec"),
-    "cancelled_count": ("cancelled", "annulées"),
+    "of": ("of", "sur"),  # the generator's "Partial 2 of 3" too (components.run_view)
+    "campaign_progress": ("{done} of {total} done", "{done} sur {total} terminées"),
+    "campaign_failed_count": ("{count} failed", "{count} en échec"),
+    "campaign_cancelled_count": ("{count} cancelled", "{count} annulées"),
+    "campaign_elapsed": ("Elapsed {seconds} s", "Écoulé {seconds} s"),
     "cancel_all": ("Cancel all", "Tout annuler"),
     "rate_limit_pause": (
-        "The provider is rate-limiting us: new images start again in",
-        "Le fournisseur limite le débit : les nouvelles images reprennent dans",
+        "The provider is rate-limiting us: new images start again in {seconds} s.",
+        "Le fournisseur limite le débit : les nouvelles images reprennent dans {seconds} s.",
     ),
     "tile_waiting": ("Waiting for its turn", "En attente de son tour"),
     "request_sent": ("Request sent", "Demande envoyée"),
     "partial": ("Partial", "Étape"),
-    "rate_limited_wait": ("Rate limited: one more try in", "Débit limité : nouvel essai dans"),
+    "tile_partial": ("Partial {step} / {steps}", "Étape {step} / {steps}"),
+    "rate_limited_wait": ("Rate limited: one more try in {seconds} s", "Débit limité : nouvel essai dans {seconds} s"),
     "rate_limited_retrying": ("Rate limited: trying again…", "Débit limité : nouvel essai…"),
     "tile_compressing": ("Making the email-ready copy…", "Préparation de la copie e-mail…"),
     "tile_done": ("Done", "Terminée"),
@@ -416,6 +421,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "email_preview": ("Email preview", "Aperçu de l'e-mail"),
     "list_price": ("(estimate at list price)", "(estimation au prix catalogue)"),
+    "email_too_large": (
+        "The image cannot be compressed to {budget_kb} KB as {format}, even small and at low quality.",
+        "L'image ne peut pas être compressée à {budget_kb} Ko en {format}, même petite et de faible qualité.",
+    ),
     # Shared by every page
     "colon": (": ", " : "),  # French sets a space before the colon
     "percent": ("%", "\u202f%"),  # and before the percent sign (a narrow no-break one)
