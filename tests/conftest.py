@@ -55,6 +55,7 @@ def app_environment(
         REFLEX_HTTP_CLIENT_BIND_ADDRESS="0.0.0.0",
         EMAIL_IMAGE_DATA_DIR=str(data_dir),
         LOCAL_ENGINE_STEP_DELAY=step_delay,
+        LOCAL_ENGINE_FAULTS="1",  # the tests' [[engine:...]] markers in prompts make the engine fail
         PYTHONUNBUFFERED="1",
     )
     env.update(extra_env or {})

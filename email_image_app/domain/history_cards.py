@@ -4,7 +4,6 @@ labels (sizes, times, tokens, cost). No database and no components here."""
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass, field
 from typing import Any
 from datetime import datetime, timezone
@@ -12,9 +11,9 @@ from datetime import datetime, timezone
 from email_image_app.domain.history import Job, JobDetail, JobImage
 from email_image_app.imagegen.sizing import read_composition_hint
 from email_image_app.domain.formatting import format_bytes, format_seconds, format_usd
+from email_image_app.domain.messages import Message, message
 
 PROMPT_PREVIEW_CHARS = 140
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass
@@ -158,10 +157,19 @@ def final_info(image: JobImage) -> str:
     return f"{image.width}×{image.height} · {'JPEG' if extension == 'JPG' else extension} · {format_bytes(image.size_bytes)}"
 
 
-def already_made_label(moment: datetime, lang: str, now: datetime | None = None) -> str:
-    """'Already made 5 min ago.' / 'Déjà créée le 2026-11-12.'"""
-    english, french = when_labels(moment, now)
-    is_date = _DATE.fullmatch(english) is not None
-    if lang == "fr":
-        return f"Déjà créée {'le ' if is_date else ''}{french}."
-    return f"Already made {'on ' if is_date else ''}{english}."
+def already_made_label(moment: datetime, now: datetime | None = None) -> Message:
+    """'Already made 5 min ago.' / 'Déjà créée le 2026-11-12.', as a message."""
+    now = now or datetime.now(timezone.utc)
+    seconds = max(0, int((now - moment).total_seconds()))
+    days = seconds // 86400
+    if seconds < 60:
+        return message("already_made_just_now")
+    if seconds < 3600:
+        return message("already_made_minutes", count=seconds // 60)
+    if days < 1:
+        return message("already_made_hours", count=seconds // 3600)
+    if days == 1:
+        return message("already_made_yesterday")
+    if days < 7:
+        return message("already_made_days", count=days)
+    return message("already_made_on", date=moment.strftime("%Y-%m-%d"))

@@ -19,9 +19,7 @@ from email_image_app.state.language import LanguageState, say, figures, in_langu
 from email_image_app.domain.run_progress import BACKGROUND_CHOICES
 from email_image_app.state.image_run import base64_copied_toast
 from email_image_app.imagegen.options import QUALITIES
-from email_image_app.pages.generate import GenerateState
 from email_image_app.domain.store import image_store
-from email_image_app.state.stored_offer import form_settings_of
 
 logger = logging.getLogger(__name__)
 
@@ -203,16 +201,10 @@ class HistoryState(rx.State):
         self.confirm_delete = False
 
     @rx.event
-    async def use_settings(self):
-        """Open the generator with this job's prompt and options."""
-        detail = await asyncio.to_thread(default_history().detail, self.opened.id)
-        if detail is None:
-            self.dialog_open = False
-            return await self._job_gone()
-        generator = await self.get_state(GenerateState)
-        generator._use_settings(form_settings_of(detail.job))
+    def use_settings(self):
+        """Open the generator with this job's prompt and options (it reads them from the history)."""
         self.dialog_open = False
-        return rx.redirect("/")
+        return rx.redirect(f"/?settings_from={self.opened.id}")
 
     @rx.event
     def ask_delete(self) -> None:
