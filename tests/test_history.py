@@ -20,7 +20,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from PIL import Image
 
-from email_image_app.domain.messages import message
+from email_image_app.domain.messages import Message, message
 from email_image_app.domain import database
 from email_image_app.domain import history
 from email_image_app.domain import cancellation
@@ -445,6 +445,20 @@ def test_when_labels_in_both_languages():
     assert when_labels(now - timedelta(days=10), now) == ("2026-11-16", "2026-11-16")
     assert already_made_label(now - timedelta(minutes=5), now).render("en") == "Already made 5 min ago."
     assert already_made_label(now - timedelta(days=10), now).render("fr") == "Déjà créée le 2026-11-16."
+
+
+def test_already_made_is_a_message_worded_in_either_language():
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+    cases = [
+        (timedelta(seconds=20), "Already made just now.", "Déjà créée à l'instant."),
+        (timedelta(hours=3), "Already made 3 h ago.", "Déjà créée il y a 3 h."),
+        (timedelta(days=1, hours=2), "Already made yesterday.", "Déjà créée hier."),
+        (timedelta(days=3), "Already made 3 days ago.", "Déjà créée il y a 3 jours."),
+        (timedelta(days=10), "Already made on 2026-11-16.", "Déjà créée le 2026-11-16."),
+    ]
+    for ago, english, french in cases:
+        label = Message.from_dict(already_made_label(now - ago, now).to_dict())  # kept in state as data
+        assert (label.render("en"), label.render("fr")) == (english, french)
 
 
 def test_a_card_and_a_view_of_a_finished_job(engine_url, job_history, store):
