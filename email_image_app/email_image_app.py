@@ -9,9 +9,10 @@ from email_image_app.domain import history
 from email_image_app.domain import settings
 from email_image_app.domain.messages import browser_catalogue_script
 from email_image_app.imagegen import server as engine_server
-from email_image_app.pages.edit import edit_page
+from email_image_app.pages.edit.view import edit_page
 from email_image_app.pages.campaign import campaign_page
-from email_image_app.pages.generate import generate_page
+from email_image_app.pages.generate.state import GenerateState
+from email_image_app.pages.generate.view import generate_page
 from email_image_app.pages.history import HistoryState, history_page
 
 # On import, so the database exists before Reflex's own start-up checks look at its schema.
@@ -33,7 +34,7 @@ app = rx.App(
     ],
 )
 app.register_lifespan_task(history.interrupted_jobs_swept)
-app.add_page(generate_page, route="/", title="Email Image Studio")
+app.add_page(generate_page, route="/", title="Email Image Studio", on_load=GenerateState.load_settings_from)
 app.add_page(edit_page, route="/edit", title="Edit · Email Image Studio")
 app.add_page(history_page, route="/history", title="History · Email Image Studio", on_load=HistoryState.load)
 app.add_page(campaign_page, route="/campaign", title="Campaign · Email Image Studio")

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import time
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageStat
 
+from email_image_app.domain.history import GalleryQuery
 from email_image_app.imagegen.pricing import estimate_cost_usd
 from email_image_app.domain.formatting import format_usd
 
@@ -363,3 +365,25 @@ def test_edit_page_speaks_french(page, app_server):
     page.wait_for_selector("img[alt='Final']")
     assert re.fullmatch(r"Jetons : [1-9]\d*", page.inner_text("#final-detail").strip())
     assert page.inner_text("#run-stage").startswith("Terminée")
+
+
+def test_an_edit_whose_inputs_are_gone_fails_with_its_reason_in_the_page_and_the_history(page, app_server):
+    from tests.test_history_page import app_history, unique_word
+
+    open_editor(page, app_server.url)
+    upload_original(page, photo(600, 400))
+    # The stored upload disappears from the disk between the upload and the edit.
+    upload_folder = page.get_attribute("#original-image", "src").split("/")[2]
+    shutil.rmtree(app_server.data_dir / "images" / upload_folder)
+    word = unique_word()
+    run_edit(page, f"A paper boat on the lake {word}")
+    page.wait_for_selector("#run-error")
+    reason = "The uploaded files could not be read back. Upload the image again."
+    assert page.inner_text("#run-error").strip() == reason
+    assert page.inner_text("#run-stage").startswith("Failed")
+    button = page.locator("#edit-button")
+    assert button.inner_text().strip() == "Edit Image" and button.is_enabled()
+    # Recorded like any other run that failed: the job, its status and why.
+    (job,) = app_history(app_server).gallery(GalleryQuery(search=word)).jobs
+    assert (job.kind, job.status) == ("edit", "failed")
+    assert job.error_message.render("en") == reason

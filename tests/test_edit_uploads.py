@@ -8,7 +8,7 @@ import io
 import pytest
 from PIL import Image
 
-from email_image_app.domain import edit_uploads
+from email_image_app.domain import edit_uploads, imaging
 from email_image_app.domain.edit_uploads import UploadLimits
 from email_image_app.domain.imaging import UploadError
 from email_image_app.domain.store import ImageStore
@@ -128,7 +128,7 @@ def test_mask_canvas_keeps_the_proportions_at_most_1024(size, canvas):
 
 def test_edit_inputs_are_read_back_with_the_painted_mask(tmp_path, monkeypatch):
     monkeypatch.setenv("EMAIL_IMAGE_DATA_DIR", str(tmp_path))
-    from email_image_app.pages.edit import load_edit_inputs, rejection_messages
+    from email_image_app.domain.edit_uploads import browser_refusal, load_edit_inputs
 
     image = edit_uploads.store_image("up6", "original", png(Image.new("RGB", (64, 32))), "a.png")
     reference = edit_uploads.store_image("up6", "reference", png(Image.new("RGB", (16, 16))), "b.png")
@@ -139,17 +139,25 @@ def test_edit_inputs_are_read_back_with_the_painted_mask(tmp_path, monkeypatch):
     assert load_edit_inputs([image.url], "none", "", 64, 32, "job2")[1] is None
 
     refused = [{"name": "logo.gif", "codes": ["file-invalid-type"]}]
-    assert rejection_messages(refused, "en") == ["logo.gif is not a PNG, JPEG or WebP image."]
-    assert rejection_messages(refused, "fr") == ["logo.gif n'est pas une image PNG, JPEG ou WebP."]
+    assert browser_refusal(refused).render("en") == "logo.gif is not a PNG, JPEG or WebP image."
+    assert browser_refusal(refused).render("fr") == "logo.gif n'est pas une image PNG, JPEG ou WebP."
+
+
+def test_inputs_that_cannot_be_read_back_are_refused_with_a_reason(tmp_path, monkeypatch):
+    monkeypatch.setenv("EMAIL_IMAGE_DATA_DIR", str(tmp_path))
+    from email_image_app.domain.edit_uploads import load_edit_inputs
+
+    with pytest.raises(UploadError) as refused:
+        load_edit_inputs(["/files/gone/original.png"], "none", "", 64, 32, "job3")
+    assert refused.value.reason == "unreadable"
+    assert refused.value.refusal.render("en") == "The uploaded files could not be read back. Upload the image again."
 
 
 def test_refusals_are_told_in_french_with_the_limits():
-    from email_image_app.pages.edit import describe_upload_error
-
-    too_large = UploadError("too_large", "huge.png is 60.0 MB; the limit is 50 MB.", "huge.png")
-    assert describe_upload_error(too_large, "en") == too_large.message
-    assert describe_upload_error(too_large, "fr") == "huge.png dépasse la limite de 50 Mo."
-    mismatch = UploadError("mask_size_mismatch", "…", "mask.png")
-    assert "(1024x768)" in describe_upload_error(mismatch, "fr", 1024, 768)
-    unknown = UploadError("something_new", "Plain English.", "x.png")
-    assert describe_upload_error(unknown, "fr") == "Plain English."
+    too_large = imaging.too_large_error("huge.png", 60 * 1024 * 1024, 50 * 1024 * 1024)
+    assert too_large.refusal.render("en") == too_large.message == "huge.png is 60.0 MB; the limit is 50 MB."
+    assert too_large.refusal.render("fr") == "huge.png pèse 60.0 MB ; la limite est de 50 MB."
+    with pytest.raises(UploadError) as mismatch:
+        imaging.validate_mask(png(Image.new("RGBA", (32, 32))), "mask.png", 1024, 768)
+    assert "(1024x768)" not in mismatch.value.refusal.render("fr")
+    assert "l'image fait 1024x768" in mismatch.value.refusal.render("fr")

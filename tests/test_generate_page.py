@@ -12,6 +12,8 @@ import httpx
 import pytest
 from PIL import Image
 
+from email_image_app.domain.history import GalleryQuery
+
 pytestmark = pytest.mark.browser
 
 LISTEN_TO_WINDOW_EVENTS = """
@@ -27,12 +29,22 @@ window.__arrivals = {};
 const note = (key) => {
   if (window.__arrivals[key]) return;
   const bar = document.querySelector('#run-progress');
-  window.__arrivals[key] = {at: performance.now(), progress: Number(bar && bar.getAttribute('aria-valuenow'))};
+  window.__arrivals[key] = {
+    at: performance.now(),
+    wall: performance.timeOrigin + performance.now(),  // comparable between pages
+    progress: Number(bar && bar.getAttribute('aria-valuenow')),
+  };
 };
+window.__seenImages = [];
 new MutationObserver(() => {
   const steps = document.querySelectorAll('img[alt^="Step "]').length;
   for (let n = 1; n <= steps; n++) note(String(n));
   if (document.querySelector('img[alt="Final image"]')) note('final');
+  // Every stored image this page ever showed, however briefly (steps, previews, final).
+  for (const img of document.querySelectorAll('img')) {
+    const src = img.getAttribute('src') || '';
+    if (src.startsWith('/files/') && !window.__seenImages.includes(src)) window.__seenImages.push(src);
+  }
 }).observe(document.body, {childList: true, subtree: true, attributes: true});
 """
 
@@ -42,16 +54,25 @@ def choose(page, control_id: str, option_label: str) -> None:
     page.get_by_role("option", name=option_label, exact=True).click()
 
 
-def start_generation(page, url: str, prompt: str) -> None:
+def prepare_generation(page, url: str, prompt: str) -> None:
+    """Open `/`, start recording what the page shows, and type `prompt` (Generate not clicked yet)."""
     page.goto(url)
     page.evaluate(LISTEN_TO_WINDOW_EVENTS)
     # The page notes when each step's thumbnail and the final image enter the DOM, and the bar's value then.
     page.evaluate(RECORD_ARRIVALS)
-    button = page.locator("#generate-button")
-    assert button.is_disabled(), "Generate must be disabled while the prompt is empty"
+    assert page.locator("#generate-button").is_disabled(), "Generate must be disabled while the prompt is empty"
     page.fill("#prompt", prompt)
     page.wait_for_function("!document.querySelector('#generate-button').disabled")
-    button.click()
+
+
+def start_generation(page, url: str, prompt: str) -> None:
+    prepare_generation(page, url, prompt)
+    page.locator("#generate-button").click()
+
+
+def step_alts(page) -> list[str]:
+    """The alt texts of the step thumbnails, in the order the page shows them."""
+    return page.locator("#steps-strip img").evaluate_all("els => els.map(e => e.getAttribute('alt'))")
 
 
 def engine_status(app_server) -> dict:
@@ -75,7 +96,7 @@ def test_partials_stream_in_one_by_one_then_final_downloads_and_copies(page, app
     assert progress_values == sorted(progress_values) and progress_values[0] < progress_values[-1] < final_progress
     assert final_progress == 100
     assert page.inner_text("#partial-count").endswith("3")
-    assert [page.get_attribute(f"img[alt='Step {n}']", "alt") for n in (1, 2, 3)] == ["Step 1", "Step 2", "Step 3"]
+    assert step_alts(page) == ["Step 1", "Step 2", "Step 3"]
     assert page.inner_text("#generate-button").strip() == "Generate"
     assert page.inner_text("#run-stage").startswith("Done · Elapsed")
     assert "Tokens" in page.inner_text("#usage-tokens")
@@ -190,17 +211,28 @@ def test_two_users_generate_at_once_and_each_sees_only_their_own_image(browser, 
         context = browser.new_context(viewport={"width": 1366, "height": 900})
         user_page = context.new_page()
         user_page.set_default_timeout(30_000)
-        start_generation(user_page, app_server.url, prompt)
+        prepare_generation(user_page, app_server.url, prompt)
         pages.append(user_page)
-    finals = []
+    for user_page in pages:  # both runs asked for back to back, so that they go on together
+        user_page.locator("#generate-button").click()
+    finals, folders, runs = [], [], []
     for user_page in pages:
         user_page.wait_for_selector("img[alt='Final image']")
         finals.append(user_page.get_attribute("img[alt='Final image']", "src"))
-        steps = [user_page.get_attribute(f"img[alt='Step {n}']", "src") for n in (1, 2, 3)]
-        job_folder = finals[-1].rsplit("/", 1)[0]
-        assert all(src.startswith(job_folder + "/") for src in steps), "steps of another run leaked in"
-    assert finals[0] != finals[1]
-    assert finals[0].rsplit("/", 1)[0] != finals[1].rsplit("/", 1)[0]
+        folders.append(finals[-1].rsplit("/", 1)[0])
+        arrivals = user_page.evaluate("window.__arrivals")
+        runs.append((arrivals["1"]["wall"], arrivals["final"]["wall"]))
+        assert step_alts(user_page) == ["Step 1", "Step 2", "Step 3"]
+    # The two runs overlapped in time: each page's first step came before the other's final image.
+    (first_start, first_end), (second_start, second_end) = runs
+    assert first_start < second_end and second_start < first_end, runs
+    # Nothing of one run ever appeared in the other's page, not even for a moment during the run.
+    for user_page, own_folder, other_folder in ((pages[0], folders[0], folders[1]), (pages[1], folders[1], folders[0])):
+        seen = user_page.evaluate("window.__seenImages")
+        assert len(seen) >= 4, seen  # three steps and the final image, at least
+        assert all(src.startswith(own_folder + "/") for src in seen), f"another run's image appeared: {seen}"
+        assert not [src for src in seen if src.startswith(other_folder + "/")]
+    assert finals[0] != finals[1] and folders[0] != folders[1]
     for user_page in pages:
         user_page.context.close()
 
@@ -215,3 +247,58 @@ def test_ctrl_enter_in_the_prompt_generates(page, app_server):
     page.keyboard.press("Control+Enter")
     page.wait_for_selector("img[alt='Final image']")
     assert page.input_value("#prompt") == prompt, "the shortcut adds no line break"
+
+
+def test_a_failed_run_is_reworded_when_the_language_changes(page, app_server):
+    from tests.test_history_page import app_history, unique_word
+
+    word = unique_word()
+    start_generation(page, app_server.url, f"Winter boots banner {word} [[engine:401]]")
+    page.wait_for_selector("#run-error")
+    assert page.inner_text("#run-error").strip() == (
+        "The API key was rejected (HTTP 401). Check OPENAI_API_KEY on the server."
+    )
+    choose(page, "language-select", "Français")
+    # The same error, kept as a message, re-worded in the browser: no new run, no round trip for it.
+    page.wait_for_function(
+        "document.querySelector('#run-error')?.innerText.trim()"
+        " === 'Clé API refusée (HTTP 401). Vérifiez OPENAI_API_KEY sur le serveur.'"
+    )
+    assert page.inner_text("#run-stage").startswith("Échec")
+    choose(page, "language-select", "English")
+    page.wait_for_function("document.querySelector('#run-error')?.innerText.startsWith('The API key was rejected')")
+    jobs = app_history(app_server).gallery(GalleryQuery(search=word)).jobs
+    assert [job.status for job in jobs] == ["failed"], "one run, recorded once"
+
+
+def test_settings_from_a_past_job_fill_the_form_and_leave_the_address(browser, page, app_server):
+    from tests.test_history_page import app_history, generate, unique_word
+
+    word = unique_word()
+    prompt = f"Linen shirts summer edit {word}"
+    page.goto(app_server.url)
+    choose(page, "option-size", "Banner 1200×300")
+    choose(page, "option-quality", "Low")
+    choose(page, "option-format", "JPEG")
+    choose(page, "option-partials", "1")
+    generate(page, app_server.url, prompt)
+    (job,) = app_history(app_server).gallery(GalleryQuery(search=word)).jobs
+
+    # A new session opens the address the history's "Use these settings" goes to.
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    other = context.new_page()
+    other.set_default_timeout(30_000)
+    other.goto(f"{app_server.url}/?settings_from={job.id}")
+    other.wait_for_function(f"document.querySelector('#prompt')?.value === {prompt!r}")
+    other.wait_for_url(app_server.url + "/")  # the parameter is taken out of the address
+    assert other.inner_text("#option-size").strip() == "Banner 1200×300"
+    assert other.inner_text("#option-quality").strip() == "Low"
+    assert other.inner_text("#option-format").strip() == "JPEG"
+    assert other.inner_text("#option-partials").strip() == "1"
+    assert other.locator("img[alt='Final image']").count() == 0, "settings only: nothing is run"
+
+    # A job no longer in the history: the page says so and opens as usual.
+    other.goto(f"{app_server.url}/?settings_from=no-such-job")
+    other.wait_for_selector("text=This job is no longer in the history.")
+    other.wait_for_url(app_server.url + "/")
+    context.close()

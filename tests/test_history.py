@@ -20,11 +20,11 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from PIL import Image
 
-from email_image_app.domain.messages import message
+from email_image_app.domain.messages import Message, message
 from email_image_app.domain import database
 from email_image_app.domain import history, schema
 from email_image_app.domain import cancellation
-from email_image_app.state import stored_offer
+from email_image_app.domain import stored_results
 from email_image_app.domain.history import GalleryQuery, JobHistory, cache_key_of
 from email_image_app.domain.history_cards import already_made_label, card_of, how_long_ago, view_of
 from email_image_app.domain.job_stream import FinalSaved, JobInfo, JobTarget, StepSaved, store_stream
@@ -64,7 +64,7 @@ def job_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> JobHistory:
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ImageStore:
     images = ImageStore(tmp_path / "images")
-    monkeypatch.setattr(stored_offer, "image_store", images)  # where the cache looks for files
+    monkeypatch.setattr(stored_results, "image_store", images)  # where the cache looks for files
     return images
 
 
@@ -337,27 +337,27 @@ def test_mark_interrupted_ends_only_running_jobs(job_history):
 
 def test_the_cache_finds_only_a_completed_identical_request(engine_url, job_history, store):
     info = job_info("Cache me once")
-    assert stored_offer.stored_result(info) is None
+    assert stored_results.stored_result(info) is None
     run(run_job(engine_url, "job-first", info, store))
 
-    found = stored_offer.stored_result(info)
+    found = stored_results.stored_result(info)
     assert found is not None and found.job.id == "job-first" and found.final is not None
-    assert stored_offer.stored_result(job_info("Cache me once", quality="high")) is None
-    assert stored_offer.stored_result(job_info("Cache me once!")) is None
+    assert stored_results.stored_result(job_info("Cache me once", quality="high")) is None
+    assert stored_results.stored_result(job_info("Cache me once!")) is None
     other_provider = JobInfo(info.kind, info.prompt, info.model, "OpenAI", info.options)
-    assert stored_offer.stored_result(other_provider) is None
+    assert stored_results.stored_result(other_provider) is None
     as_edit = JobInfo("edit", info.prompt, info.model, info.provider, info.options)
-    assert stored_offer.stored_result(as_edit) is None
+    assert stored_results.stored_result(as_edit) is None
 
     # A newer identical job is the one offered; a failed or running identical one never is.
     run(run_job(engine_url, "job-second", info, store))
     job_history.start("job-failed", info, 1200, 600)
     job_history.finish("job-failed", "failed", error=message("verbatim", text="boom"))
     job_history.start("job-running", info, 1200, 600)
-    assert stored_offer.stored_result(info).job.id == "job-second"
+    assert stored_results.stored_result(info).job.id == "job-second"
     # Its files removed by hand: the older one, still on disk, is offered instead.
     store.delete_job("job-second")
-    assert stored_offer.stored_result(info).job.id == "job-first"
+    assert stored_results.stored_result(info).job.id == "job-first"
 
 
 def test_cache_key_ignores_option_order_but_not_values():
@@ -448,8 +448,22 @@ def test_when_labels_in_both_languages():
     assert when_labels(now - timedelta(hours=3)) == ("3 h ago", "il y a 3 h")
     assert when_labels(now - timedelta(days=1, hours=2)) == ("yesterday", "hier")
     assert when_labels(now - timedelta(days=10)) == ("2026-11-16", "2026-11-16")
-    assert already_made_label(now - timedelta(minutes=5), "en", now) == "Already made 5 min ago."
-    assert already_made_label(now - timedelta(days=10), "fr", now) == "Déjà créée le 2026-11-16."
+    assert already_made_label(now - timedelta(minutes=5), now).render("en") == "Already made 5 min ago."
+    assert already_made_label(now - timedelta(days=10), now).render("fr") == "Déjà créée le 2026-11-16."
+
+
+def test_already_made_is_a_message_worded_in_either_language():
+    now = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+    cases = [
+        (timedelta(seconds=20), "Already made just now.", "Déjà créée à l'instant."),
+        (timedelta(hours=3), "Already made 3 h ago.", "Déjà créée il y a 3 h."),
+        (timedelta(days=1, hours=2), "Already made yesterday.", "Déjà créée hier."),
+        (timedelta(days=3), "Already made 3 days ago.", "Déjà créée il y a 3 jours."),
+        (timedelta(days=10), "Already made on 2026-11-16.", "Déjà créée le 2026-11-16."),
+    ]
+    for ago, english, french in cases:
+        label = Message.from_dict(already_made_label(now - ago, now).to_dict())  # kept in state as data
+        assert (label.render("en"), label.render("fr")) == (english, french)
 
 
 def test_a_card_and_a_view_of_a_finished_job(engine_url, job_history, store):
@@ -468,15 +482,15 @@ def test_a_card_and_a_view_of_a_finished_job(engine_url, job_history, store):
 def test_form_settings_come_back_as_the_form_had_them(job_history):
     info = JobInfo(
         kind="generation",
-        prompt="Gift cards" + stored_offer.WHITE_BACKGROUND_PROMPT_SUFFIX,
+        prompt="Gift cards" + stored_results.WHITE_BACKGROUND_PROMPT_SUFFIX,
         model="gpt-image-1.5",
         provider=OFFLINE,
         options={"size": "1024x1024", "quality": "low", "background": "opaque", "output_format": "webp",
                  "output_compression": 70, "partial_images": 1, "target_size": "400x400", "background_choice": "white"},
     )
     job_history.start("job-form", info, 400, 400)
-    settings = stored_offer.form_settings_of(job_history.detail("job-form").job)
-    assert settings == stored_offer.FormSettings(
+    settings = stored_results.form_settings_of(job_history.detail("job-form").job)
+    assert settings == stored_results.FormSettings(
         prompt="Gift cards", model="gpt-image-1.5", size="400x400", quality="low", background="white",
         output_format="webp", compression=70, partial_images=1,
     )

@@ -1,5 +1,5 @@
 """The image options form (model, size, quality, background, format, compression, partials),
-bound to any state that mixes in `ImageRunState`."""
+bound to any state that mixes in `ImageOptionsState` (and has `running`)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,18 @@ from typing import Any, Sequence
 
 import reflex as rx
 
-from email_image_app.state.language import in_language, say, tr
+from email_image_app.state.language import say, tr
 from email_image_app.domain.run_progress import BACKGROUND_CHOICES
 from email_image_app.imagegen.options import MODELS, OUTPUT_FORMATS, QUALITIES
 
 
 def labelled_select(label_key: str, control_id: str, choices: Any, value: Any, on_change: Any, *, disabled: Any = False) -> rx.Component:
     """A Radix select with a visible label; `choices` is a list of [value, label] pairs (the label may
-    be a `tr` Var), or a Var of [value, English label, French label] lists (built by the server)."""
+    be a `tr` Var), or a Var of `run_progress.SizeChoice`s (value and message, built by the server)."""
     if isinstance(choices, list):
         items = [rx.select.item(text, value=val) for val, text in choices]
     else:
-        items = [rx.foreach(choices, lambda choice: rx.select.item(in_language(choice[1], choice[2]), value=choice[0]))]
+        items = [rx.foreach(choices, lambda choice: rx.select.item(say(choice.label), value=choice.value))]
     return rx.vstack(
         rx.text(tr(label_key), as_="label", size="2", weight="medium", html_for=control_id),
         rx.select.root(
@@ -82,7 +82,7 @@ def options_form(
     extra_controls: Sequence[rx.Component] = (),
 ) -> rx.Component:
     """`size_choices` / `size_note` replace the state's own (the editor adds "same as the original"):
-    [value, English, French] choices and a note in the page's language (`in_language`);
+    `SizeChoice`s and a note in the page's language (`say`);
     `extra_controls` go at the end of the grid (the editor's input fidelity); `show_size=False` for
     pages whose sizes are fixed elsewhere (the campaign's slots)."""
     size_choices = state.size_choices if size_choices is None else size_choices

@@ -1,20 +1,21 @@
 """Widgets that show a streaming image run: progress, step thumbnails, the preview, the final
-image's actions and its usage. They read any state that mixes in `ImageRunState`."""
+image's actions and its usage. They read any state that mixes in `ImageRunState` (`state.image_run`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import reflex as rx
+from reflex_base.vars.base import Var
 
 from email_image_app.components.styles import checkerboard
 
-from email_image_app.state.language import figures, in_language, money, say, tr
+from email_image_app.state.language import figures, money, say, tr
 from email_image_app.state.provider import ProviderState
 
 
 def stage_text(state: Any) -> rx.Component:
-    """Where the run is ("Partial 2 of 3", "Done"…), from the state's stage key, in the page's language."""
+    """Where the run is ("Partial 2 of 3", "Done"…), from the state's stage, in the page's language."""
     return rx.match(
         state.stage,
         ("request_sent", rx.fragment(tr("request_sent"))),
@@ -34,7 +35,7 @@ def progress_panel(state: Any) -> rx.Component:
             rx.text(tr("partial_images"), tr("colon"), state.steps.length(), size="2", id="partial-count"),
             rx.spacer(),
             rx.cond(
-                state.status != "",
+                state.stage != "",
                 rx.text(
                     stage_text(state), " · ", tr("elapsed"), " ", state.elapsed_s, " s",
                     size="2", color_scheme="gray", id="run-stage",
@@ -192,7 +193,7 @@ def estimate_note(amount: Any, model: Any, **props: Any) -> rx.Component:
         ~ProviderState.provider_is_offline & (amount != ""),
         rx.text(
             tr("estimate"), tr("colon"), "≈ ", money(amount), " ",
-            in_language("at " + model + " list price", "au prix catalogue de " + model),
+            say(Var.create({"key": "estimate_at_list_price", "params": {"model": model}})),
             size="1", color_scheme="gray", **props,
         ),
     )
@@ -268,12 +269,27 @@ def run_controls(
 def run_messages(state: Any) -> rx.Component:
     """Under the run button: the request's notices, the error, and "Cancelled"."""
     return rx.fragment(
-        rx.foreach(state.notices, lambda note: rx.callout(note, icon="info", size="1", width="100%")),
+        rx.foreach(state.notices, lambda note: rx.callout(say(note), icon="info", size="1", width="100%")),
         error_callout(state),
-        rx.cond(state.status == "cancelled", rx.text(tr("cancelled"), size="2", color_scheme="gray")),
+        rx.cond(state.cancelled, rx.text(tr("cancelled"), size="2", color_scheme="gray")),
     )
 
 
 def overlay_style(**extra: Any) -> dict[str, Any]:
     """Style of an element laid over the whole of its (positioned) parent, e.g. over an image."""
     return {"position": "absolute", "top": "0", "left": "0", "width": "100%", "height": "100%", **extra}
+
+
+def run_result(state: Any, image: rx.Component, *, final_detail: Any = None, extra_actions: Any = ()) -> rx.Component:
+    """A run's result under `image` (the preview, or the editor's before/after): the progress, the
+    steps, the final image's actions (`extra_actions` after Download and Copy Base64) and usage."""
+    return rx.vstack(
+        image,
+        progress_panel(state),
+        steps_strip(state, alt_prefix="Step", final_detail=final_detail),
+        image_actions(state, *extra_actions),
+        usage_panel(state),
+        offline_note(),
+        spacing="4",
+        width="100%",
+    )

@@ -1,5 +1,5 @@
 """The generator's offer of a stored result: "Already made … — Show it / Generate again anyway".
-Reads any state that mixes in `StoredRunState` and has a `generate_anyway` event."""
+Reads a state built on `StoredOfferState` that has a `generate_anyway` event."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 import reflex as rx
 
-from email_image_app.state.language import tr
+from email_image_app.state.language import say, tr
 
 
 def stored_offer_callout(state: Any) -> rx.Component:
@@ -17,7 +17,7 @@ def stored_offer_callout(state: Any) -> rx.Component:
             rx.callout.icon(rx.icon("history", size=18)),
             rx.vstack(
                 rx.callout.text(
-                    rx.text.strong(state.stored_offer_label), " ", tr("stored_offer_hint"),
+                    rx.text.strong(say(state.stored_offer_label)), " ", tr("stored_offer_hint"),
                 ),
                 rx.hstack(
                     rx.button(

@@ -7,7 +7,7 @@ from typing import Any
 
 import reflex as rx
 
-from email_image_app.state.language import tr
+from email_image_app.state.language import say, tr
 
 # What the file picker offers. The server checks the content itself (a text file renamed .png
 # passes here and is refused there), so this only spares the marketer a trip.
@@ -88,21 +88,21 @@ def upload_zone(
 
 def upload_feedback(state: Any) -> rx.Component:
     """What happens to the last upload: "Uploading… N%" / "Checking…", or why it was refused.
-    Reads `upload_status` and `upload_error`."""
+    Reads `upload_status` and `upload_error` (messages, `Message.to_dict()`; {} for none)."""
     return rx.fragment(
         rx.cond(
-            state.upload_status != "",
+            say(state.upload_status) != "",
             rx.hstack(
                 rx.spinner(size="1"),
-                rx.text(state.upload_status, size="2", color_scheme="gray"),
+                rx.text(say(state.upload_status), size="2", color_scheme="gray"),
                 align="center",
                 id="upload-status",
             ),
         ),
         rx.cond(
-            state.upload_error != "",
+            say(state.upload_error) != "",
             rx.callout(
-                state.upload_error,
+                say(state.upload_error),
                 icon="file-warning",
                 color_scheme="red",
                 size="1",

@@ -10,8 +10,10 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import logging
 import secrets
 from dataclasses import dataclass
+from typing import Any, Iterable
 
 from PIL import Image
 
@@ -20,6 +22,9 @@ from email_image_app.imagegen.uploads import MAX_EDIT_IMAGES
 from email_image_app.domain.imaging import DEFAULT_UPLOAD_MAX_BYTES, DEFAULT_UPLOAD_MAX_PIXELS, UploadError
 from email_image_app.domain.store import ImageStore, image_store
 from email_image_app.domain.formatting import file_extension, format_bytes
+from email_image_app.domain.messages import Message, message, sentences
+
+logger = logging.getLogger(__name__)
 
 # OpenAI takes up to 16 input images: the one to edit plus 15 references.
 MAX_REFERENCE_IMAGES = MAX_EDIT_IMAGES - 1
@@ -142,22 +147,58 @@ def mask_from_painting(data_url: str, image_width: int, image_height: int) -> by
     was at least half painted, so the soft edge of a brush stroke does not leave a faint seam.
     """
     if not data_url.startswith(_PNG_DATA_URL_PREFIX):
-        raise UploadError("not_image", "The painted mask could not be read: expected a PNG image.", PAINTED_MASK_NAME)
+        raise UploadError("not_image", message("painted_mask_not_png"), PAINTED_MASK_NAME)
     try:
         png = base64.b64decode(data_url[len(_PNG_DATA_URL_PREFIX):], validate=True)
     except (binascii.Error, ValueError):
-        raise UploadError("corrupt", "The painted mask could not be read.", PAINTED_MASK_NAME) from None
+        raise UploadError("corrupt", message("painted_mask_unreadable"), PAINTED_MASK_NAME) from None
     painting = imaging.validate_upload(png, PAINTED_MASK_NAME, allowed=("png",))
     with Image.open(io.BytesIO(painting.data)) as img:
         alpha = img.convert("RGBA").getchannel("A")
     alpha = alpha.resize((image_width, image_height), Image.Resampling.BILINEAR)
     keep = alpha.point(lambda value: 255 if value >= 128 else 0)
     if keep.getextrema()[0] == 255:
-        raise UploadError(
-            "empty_mask", "Nothing is painted yet: paint over the part of the image to change.", PAINTED_MASK_NAME
-        )
+        raise UploadError("empty_mask", message("upload_refused_empty_mask"), PAINTED_MASK_NAME)
     mask = Image.new("RGBA", (image_width, image_height), (0, 0, 0, 255))
     mask.putalpha(keep)
     # Made here at the image's size with an alpha channel: no need to validate it again (on a
     # 36-megapixel image that would double the ~2 s this takes).
     return imaging.encode(mask, "png")
+
+
+def load_edit_inputs(
+    image_urls: list[str], mask_mode: str, mask_source: str, width: int, height: int, job_id: str,
+    *, store: ImageStore = image_store,
+) -> tuple[list[bytes], bytes | None]:
+    """The stored images' bytes and the mask to send (blocking: run it in a thread).
+
+    `mask_source` is the stored mask's URL (upload mode) or the painter's data URL (paint mode);
+    a painted mask is kept with the job's files, so the job shows what was asked. Files that cannot
+    be read back are refused like an upload (UploadError "unreadable"), so the run ends failed
+    with a reason like any other."""
+    try:
+        images = [store.read(url) for url in image_urls]
+        if mask_mode == "upload":
+            return images, store.read(mask_source)
+        if mask_mode == "paint":
+            mask = mask_from_painting(mask_source, width, height)
+            store.save(job_id, "mask.png", mask)
+            return images, mask
+        return images, None
+    except UploadError:
+        raise
+    except (OSError, ValueError) as exc:
+        logger.warning("edit %s: the stored inputs could not be read back", job_id, exc_info=True)
+        raise UploadError("unreadable", message("inputs_unreadable")) from exc
+
+
+def browser_refusal(rejected: Iterable[dict[str, Any]]) -> Message | None:
+    """The browser's refusals ([{name, codes}] from the drop zone) as one message; None if none."""
+    refusals = []
+    for record in rejected:
+        codes = set(record.get("codes") or [])
+        if "too-many-files" in codes:
+            refusals.append(message("one_file_at_a_time"))
+            break
+        refusals.append(message("not_an_accepted_image", name=str(record.get("name") or "file")))
+    return sentences(*refusals) if refusals else None

@@ -3,6 +3,7 @@ message of the catalogue (worded in the page's language when shown). Never inclu
 
 from __future__ import annotations
 
+from email_image_app.domain.imaging import UploadError
 from email_image_app.domain.messages import Message, message
 from email_image_app.imagegen import events as ev
 
@@ -13,6 +14,8 @@ def _retry_wait(seconds: float | None) -> Message:
 
 def _what_happened(exc: Exception) -> Message:
     detail = getattr(exc, "message", str(exc))
+    if isinstance(exc, UploadError):  # an edit's input refused or unreadable: the refusal says why
+        return exc.refusal
     if isinstance(exc, ev.AuthenticationError):
         return message("error_auth", status=exc.status)
     if isinstance(exc, ev.RateLimitError):

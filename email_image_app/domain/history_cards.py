@@ -5,7 +5,6 @@ failed), worded by the page in its language. No database and no components here.
 from __future__ import annotations
 
 import posixpath
-import re
 from dataclasses import dataclass, field
 from typing import Any
 from datetime import datetime, timezone
@@ -16,7 +15,6 @@ from email_image_app.imagegen.sizing import read_composition_hint
 from email_image_app.domain.formatting import format_bytes, format_seconds, format_usd
 
 PROMPT_PREVIEW_CHARS = 140
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass
@@ -87,13 +85,6 @@ def how_long_ago(moment: datetime, now: datetime | None = None) -> Message:
     return message("when_date", date=moment.strftime("%Y-%m-%d"))
 
 
-def when_labels(moment: datetime, now: datetime | None = None) -> tuple[str, str]:
-    """`how_long_ago` worded in English and French. Only `already_made_label` still wants the pair
-    (the generator's side converts it to a message); remove this with that."""
-    said = how_long_ago(moment, now)
-    return said.render("en"), said.render("fr")
-
-
 def _cost_label(job: Job) -> str:
     return "" if not job.cost_usd else format_usd(job.cost_usd)
 
@@ -158,10 +149,9 @@ def final_info(image: JobImage) -> str:
     return f"{image.width}×{image.height} · {'JPEG' if extension == 'JPG' else extension} · {format_bytes(image.size_bytes)}"
 
 
-def already_made_label(moment: datetime, lang: str, now: datetime | None = None) -> str:
-    """'Already made 5 min ago.' / 'Déjà créée le 2026-11-12.'"""
-    english, french = when_labels(moment, now)
-    is_date = _DATE.fullmatch(english) is not None
-    if lang == "fr":
-        return f"Déjà créée {'le ' if is_date else ''}{french}."
-    return f"Already made {'on ' if is_date else ''}{english}."
+def already_made_label(moment: datetime, now: datetime | None = None) -> Message:
+    """'Already made 5 min ago.' / 'Déjà créée le 2026-11-12.', as a message."""
+    when = how_long_ago(moment, now)
+    if when.key == "when_date":
+        return message("already_made_on", **when.params)
+    return message("already_made", when=when)

@@ -17,6 +17,7 @@ from PIL import ExifTags, Image, ImageColor, ImageOps, JpegImagePlugin, PngImage
 
 from email_image_app.imagegen.options import MIME_TYPES, OUTPUT_FORMATS, detect_format
 from email_image_app.domain.formatting import format_bytes
+from email_image_app.domain.messages import Message, message
 
 # Formats the image APIs accept and produce, by the short names the API uses.
 IMAGE_FORMATS: tuple[str, ...] = OUTPUT_FORMATS
@@ -277,13 +278,15 @@ _HEADER_PARSERS: dict[str, type[Image.Image]] = {
 
 
 class UploadError(ValueError):
-    """An uploaded file we refuse. `reason` is a short code, `message` is for the user."""
+    """An uploaded file we refuse. `reason` is a short code; `refusal` says why for people (a
+    catalogue message, worded when shown); `message` is its English, for logs and scripts."""
 
-    def __init__(self, reason: str, message: str, filename: str = "") -> None:
-        super().__init__(message)
+    def __init__(self, reason: str, refusal: Message, filename: str = "") -> None:
         self.reason = reason
-        self.message = message
+        self.refusal = refusal
+        self.message = refusal.render("en")
         self.filename = filename
+        super().__init__(self.message)
 
 
 @dataclass(frozen=True)
@@ -331,9 +334,10 @@ def validate_mask(
     if (upload.width, upload.height) != (image_width, image_height):
         raise UploadError(
             "mask_size_mismatch",
-            f"{filename} is {upload.width}x{upload.height} but the image is {image_width}x{image_height}. "
-            "The mask must be the same size as the image; its transparent pixels (alpha 0) mark the "
-            "area to change.",
+            message(
+                "upload_refused_mask_size_mismatch", name=filename, size=_dimensions(upload.width, upload.height),
+                image_size=_dimensions(image_width, image_height),
+            ),
             filename,
         )
     mask = _mask_with_alpha(img)
@@ -359,7 +363,7 @@ def _decode_upload(
     """validate_upload, also returning the decoded upright image for callers that need pixels."""
     allowed = tuple(allowed)
     if not data:
-        raise UploadError("empty", f"{filename} is empty.", filename)
+        raise UploadError("empty", message("upload_refused_empty", name=filename), filename)
     # Byte size first: it costs nothing and bounds everything that follows.
     if len(data) > max_bytes:
         raise too_large_error(filename, len(data), max_bytes)
@@ -369,8 +373,10 @@ def _decode_upload(
     if width * height > max_pixels:
         raise UploadError(
             "too_many_pixels",
-            f"{filename} is {width}x{height} ({width * height / 1e6:.1f} megapixels); "
-            f"the limit is {max_pixels / 1e6:g} megapixels.",
+            message(
+                "upload_refused_too_many_pixels", name=filename, size=_dimensions(width, height),
+                megapixels=f"{width * height / 1e6:.1f}", max_mp=f"{max_pixels / 1e6:g}",
+            ),
             filename,
         )
     _load_pixels(img, filename, image_format)
@@ -386,7 +392,9 @@ def too_large_error(filename: str, size_bytes: int, max_bytes: int = DEFAULT_UPL
     """The refusal of a file over the byte limit; public so a caller that knows the size from the
     upload's headers can refuse it without reading the file."""
     return UploadError(
-        "too_large", f"{filename} is {format_bytes(size_bytes)}; the limit is {_limit_text(max_bytes)}.", filename
+        "too_large",
+        message("upload_refused_too_large", name=filename, size=format_bytes(size_bytes), limit=_limit_text(max_bytes)),
+        filename,
     )
 
 
@@ -398,11 +406,11 @@ def _require_allowed_format(data: bytes, filename: str, allowed: tuple[str, ...]
     accepted = _or_list([FORMAT_LABELS.get(name, name.upper()) for name in allowed])
     actual = FORMAT_LABELS[image_format] if image_format else _identify_other_image(data)
     if actual is None:
-        raise UploadError(
-            "not_image", f"{filename} is not an image (its content is not {accepted}).", filename
-        )
+        raise UploadError("not_image", message("upload_refused_not_image", name=filename, accepted=accepted), filename)
     raise UploadError(
-        "unsupported_type", f"{filename} is a {actual} image; upload a {accepted} image instead.", filename
+        "unsupported_type",
+        message("upload_refused_unsupported_type", name=filename, actual=actual, accepted=accepted),
+        filename,
     )
 
 
@@ -434,9 +442,7 @@ def _load_pixels(img: Image.Image, filename: str, image_format: str) -> None:
 
 def _corrupt(filename: str, image_format: str) -> UploadError:
     return UploadError(
-        "corrupt",
-        f"{filename} is damaged or incomplete: it could not be read as a {FORMAT_LABELS[image_format]} image.",
-        filename,
+        "corrupt", message("upload_refused_corrupt", name=filename, format=FORMAT_LABELS[image_format]), filename
     )
 
 
@@ -449,6 +455,11 @@ def _upright(img: Image.Image) -> Image.Image:
     # The re-encoded file keeps the colour profile but drops EXIF (which also drops GPS data).
     upright.info = {key: value for key, value in img.info.items() if key == "icc_profile"}
     return upright
+
+
+def _dimensions(width: int, height: int) -> str:
+    # A string, not numbers: pixel sizes read "6200x6200" in every language (no "6,200").
+    return f"{width}x{height}"
 
 
 def _limit_text(count: int) -> str:

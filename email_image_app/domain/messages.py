@@ -216,34 +216,41 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The uploaded files could not be read back. Upload the image again.",
         "Les fichiers importés n'ont pas pu être relus. Importez l'image à nouveau.",
     ),
-    # Refused uploads, by UploadError.reason. English shows imaging's own message, which is more
-    # precise (actual sizes); these are its French, and the English fallback for a new reason.
+    # Refused uploads, by UploadError.reason (domain.imaging, domain.edit_uploads): the facts of
+    # the file. Pixel sizes and byte sizes come as ready-made text ("512x512", "60.0 MB").
     "upload_refused_empty": ("{name} is empty.", "{name} est vide."),
-    "upload_refused_too_large": ("{name} is over the {max_mb} MB limit.", "{name} dépasse la limite de {max_mb} Mo."),
+    "upload_refused_too_large": ("{name} is {size}; the limit is {limit}.", "{name} pèse {size} ; la limite est de {limit}."),
     "upload_refused_not_image": (
-        "{name} is not an image (its content is not PNG, JPEG or WebP).",
-        "{name} n'est pas une image (son contenu n'est ni PNG, ni JPEG, ni WebP).",
+        "{name} is not an image (its content is not {accepted}).",
+        "{name} n'est pas une image (son contenu n'est pas {accepted}).",
     ),
     "upload_refused_unsupported_type": (
-        "{name} is an image of another format; upload a PNG, JPEG or WebP image instead.",
-        "{name} est une image d'un autre format ; importez plutôt une image PNG, JPEG ou WebP.",
+        "{name} is a {actual} image; upload a {accepted} image instead.",
+        "{name} est une image {actual} ; importez plutôt une image {accepted}.",
     ),
     "upload_refused_corrupt": (
-        "{name} is damaged or incomplete: it could not be read.",
-        "{name} est endommagé ou incomplet : il n'a pas pu être lu.",
+        "{name} is damaged or incomplete: it could not be read as a {format} image.",
+        "{name} est endommagé ou incomplet : il n'a pas pu être lu comme une image {format}.",
     ),
     "upload_refused_too_many_pixels": (
-        "{name} has too many pixels; the limit is {max_mp} megapixels.",
-        "{name} a trop de pixels ; la limite est de {max_mp} mégapixels.",
+        "{name} is {size} ({megapixels} megapixels); the limit is {max_mp} megapixels.",
+        "{name} fait {size} ({megapixels} mégapixels) ; la limite est de {max_mp} mégapixels.",
     ),
     "upload_refused_mask_size_mismatch": (
-        "{name} is not the size of the image ({width}x{height}): a mask must be the same size.",
-        "{name} n'a pas la taille de l'image ({width}x{height}) : un masque doit avoir la même taille.",
+        "{name} is {size} but the image is {image_size}. The mask must be the same size as the image; "
+        "its transparent pixels (alpha 0) mark the area to change.",
+        "{name} fait {size} mais l'image fait {image_size}. Le masque doit avoir la même taille que l'image ; "
+        "ses pixels transparents (alpha 0) marquent la zone à modifier.",
     ),
     "upload_refused_empty_mask": (
         "Nothing is painted yet: paint over the part of the image to change.",
         "Rien n'est peint : peignez la partie de l'image à modifier.",
     ),
+    "painted_mask_not_png": (
+        "The painted mask could not be read: expected a PNG image.",
+        "Le masque peint n'a pas pu être lu : une image PNG est attendue.",
+    ),
+    "painted_mask_unreadable": ("The painted mask could not be read.", "Le masque peint n'a pas pu être lu."),
     "checking_file": ("Checking {name}…", "Vérification de {name}…"),
     "uploading": ("Uploading… {percent}%", "Envoi… {percent} %"),
     "too_many_references": (
@@ -456,7 +463,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "size_product": ("Product", "Produit"),
     "size_logo": ("Logo", "Logo"),
     "size_banner": ("Banner", "Bannière"),
-    "size_native": ("(native)", "(natif)"),
+    "size_choice": ("{name} {size}", "{name} {size}"),
+    "size_choice_native": ("{size} (native)", "{size} (natif)"),
     "size_original": ("Original", "D'origine"),
     "size_note_fit": (
         "{model} draws {request}; the result is cropped and resized to exactly {target}.",
@@ -466,6 +474,19 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{model} works at {request} directly: no cropping or resizing.",
         "{model} travaille directement en {request} : ni recadrage ni redimensionnement.",
     ),
+    # The generator and editor pages (pages/generate, pages/edit, state.image_run, state.stored_offer)
+    "estimate_at_list_price": ("at {model} list price", "au prix catalogue de {model}"),
+    "notice_model_retired": (
+        "The model '{asked}' was retired on 2026-05-12; using '{used}' instead.",
+        "Le modèle « {asked} » a été retiré le 2026-05-12 ; « {used} » le remplace.",
+    ),
+    "notice_quality_renamed": (
+        "Quality '{asked}' is called '{used}' on {model}.",
+        "La qualité « {asked} » s'appelle « {used} » sur {model}.",
+    ),
+    "already_made": ("Already made {when}.", "Déjà créée {when}."),
+    "already_made_on": ("Already made on {date}.", "Déjà créée le {date}."),
+    "settings_job_gone": ("This job is no longer in the history.", "Cette tâche n'est plus dans l'historique."),
 }
 
 

@@ -1,5 +1,6 @@
-"""One streamed image, in the terms a page shows it: the form's background choices, the steps as
-shown, how far the bar is, and the notes and errors about sizes and options.
+"""One streamed image, in the terms a page shows it: the form's background and size choices, the
+run's stages, the steps and final image as shown, how far the bar is, and the notes and errors
+about sizes and options (as catalogue messages).
 
 Reflex-free: the shared run state (`state.image_run`) and the campaign's tiles use it.
 """
@@ -10,9 +11,20 @@ import math
 import os
 from dataclasses import dataclass
 
+from typing import Any
+
+from email_image_app.domain.formatting import format_bytes
 from email_image_app.domain.job_stream import JobInfo, JobTarget
 from email_image_app.domain.messages import STRINGS, Message, message
-from email_image_app.imagegen.options import MAX_PARTIAL_IMAGES, EmailSize, OptionsError
+from email_image_app.imagegen.options import (
+    DEFAULT_MODEL,
+    EMAIL_SIZES,
+    MAX_PARTIAL_IMAGES,
+    MODELS,
+    EmailSize,
+    ImageOptions,
+    OptionsError,
+)
 from email_image_app.imagegen.sizing import SizePlan
 
 BACKGROUND_CHOICES = ("auto", "opaque", "white", "transparent")
@@ -20,6 +32,17 @@ BACKGROUND_CHOICES = ("auto", "opaque", "white", "transparent")
 WHITE_BACKGROUND_PROMPT_SUFFIX = ", on a plain white background"
 # Rough seconds per streamed event, used only to keep the bar moving between events.
 _SECONDS_PER_EVENT = {"low": 4.0, "medium": 10.0, "high": 25.0, "auto": 10.0}
+
+# Where a run is: the one field a run's state keeps about it ("" = nothing run yet). A step's
+# number and count are kept beside it; everything else the view needs is derived from these.
+STAGE_REQUEST_SENT = "request_sent"
+STAGE_PARTIAL = "partial"
+STAGE_DONE = "done"
+STAGE_FROM_HISTORY = "from_history"  # a stored job shown again: not a new (paid) run
+STAGE_CANCELLED = "cancelled"
+STAGE_FAILED = "failed"
+RUNNING_STAGES = (STAGE_REQUEST_SENT, STAGE_PARTIAL)
+COMPLETED_STAGES = (STAGE_DONE, STAGE_FROM_HISTORY)
 
 
 @dataclass
@@ -29,6 +52,28 @@ class StepView:
     preview_url: str
     thumb_url: str
     elapsed_label: str
+
+
+@dataclass(frozen=True)
+class FinalView:
+    """A run's final image and usage as the run view shows them, from a stream or from the history."""
+
+    url: str
+    filename: str
+    info: str  # "1200×600 · PNG · 84 KB"
+    input_tokens: int
+    output_tokens: int
+    total_tokens: int
+    duration_ms: int | None
+    cost: str  # "$0.042"; "" when unknown or free
+
+
+@dataclass
+class SizeChoice:
+    """An entry of the size select: its value and its label (a message, `Message.to_dict()`)."""
+
+    value: str
+    label: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -71,6 +116,40 @@ def describe_options_error(exc: OptionsError) -> Message:
 def preset_label(preset: EmailSize) -> Message:
     key = f"size_{preset.key}"
     return message(key) if key in STRINGS else message("verbatim", text=preset.label)
+
+
+def _dimensions(size: str) -> str:
+    # A string, not numbers: "1200×600" reads the same in every language (no "1,200").
+    return size.replace("x", "×")
+
+
+def size_choices(model: str) -> list[SizeChoice]:
+    """The email presets, then the model's native sizes."""
+    choices = [
+        SizeChoice(preset.size, message("size_choice", name=preset_label(preset), size=_dimensions(preset.size)).to_dict())
+        for preset in EMAIL_SIZES
+    ]
+    seen = {choice.value for choice in choices}
+    for native in MODELS.get(model, MODELS[DEFAULT_MODEL]).native_sizes():
+        if native not in seen:
+            choices.append(SizeChoice(native, message("size_choice_native", size=_dimensions(native)).to_dict()))
+    return choices
+
+
+def option_notices(asked_model: str, asked_quality: str, options: ImageOptions) -> list[Message]:
+    """What the request changed of what was asked (a retired model, an old quality word), so that
+    nothing is switched silently."""
+    notices = []
+    if options.model != asked_model:
+        notices.append(message("notice_model_retired", asked=asked_model, used=options.model))
+    if options.quality != asked_quality:
+        notices.append(message("notice_quality_renamed", asked=asked_quality, used=options.quality, model=options.model))
+    return notices
+
+
+def final_label(width: int, height: int, output_format: str, size_bytes: int) -> str:
+    """'1200×600 · PNG · 84 KB': the final image's facts (figures written the English way)."""
+    return f"{width}×{height} · {output_format.upper()} · {format_bytes(size_bytes)}"
 
 
 def size_note(model: str, plan: SizePlan) -> Message:

@@ -9,15 +9,16 @@ from typing import Any
 import reflex as rx
 
 from email_image_app.domain.job_stream import JobInfo, JobTarget
-from email_image_app.domain.messages import message, translate
+from email_image_app.domain.messages import message
 from email_image_app.domain.run_progress import (
-    clamp_partial_images,
     BACKGROUND_CHOICES,
     WHITE_BACKGROUND_PROMPT_SUFFIX,
-    preset_label,
+    SizeChoice,
+    clamp_partial_images,
+    size_choices,
     size_note,
 )
-from email_image_app.imagegen.options import DEFAULT_MODEL, EMAIL_SIZES, MODELS, ImageOptions, OptionsError, parse_size
+from email_image_app.imagegen.options import DEFAULT_MODEL, MODELS, ImageOptions, OptionsError, parse_size
 from email_image_app.imagegen.sizing import SizePlan, composition_hint, plan_size
 from email_image_app.state.provider import current_provider
 
@@ -71,18 +72,9 @@ class ImageOptionsState(rx.State, mixin=True):
     # ----- what the options form shows -----
 
     @rx.var
-    def size_choices(self) -> list[list[str]]:
-        """[value, English label, French label]: the email presets, then the model's native sizes."""
-        choices = [
-            [preset.size, *(f"{preset_label(preset).render(lang)} {preset.width}×{preset.height}" for lang in ("en", "fr"))]
-            for preset in EMAIL_SIZES
-        ]
-        seen = {choice[0] for choice in choices}
-        for native in MODELS.get(self.model, MODELS[DEFAULT_MODEL]).native_sizes():
-            if native not in seen:
-                shown = native.replace("x", "×")
-                choices.append([native, *(f"{shown} {translate('size_native', lang)}" for lang in ("en", "fr"))])
-        return choices
+    def size_choices(self) -> list[SizeChoice]:
+        """The email presets, then the model's native sizes (labels as messages)."""
+        return size_choices(self.model)
 
     @rx.var
     def background_choices(self) -> list[str]:

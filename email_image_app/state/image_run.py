@@ -1,12 +1,14 @@
 """The run of one streamed image, shared by the generator and the editor: the prompt, the progress
-of a run, its steps and its final image. Pages mix it into their own state.
+of a run, its steps and its final image. Pages take it through `StoredOfferState`.
 
 The state holds references only: URLs of stored files and short labels. A run's bytes go to disk
-(`domain.job_stream.store_stream`), never through the websocket.
+(`domain.job_stream.store_stream`), never through the websocket. How a run ended is recorded in the
+history by `store_stream`, whatever ended it; `_follow_run` is the one place that mirrors it here.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -16,14 +18,25 @@ import reflex as rx
 
 from email_image_app.domain import cancellation
 from email_image_app.domain.error_messages import describe_error
-from email_image_app.domain.formatting import format_bytes, format_usd
+from email_image_app.domain.formatting import format_seconds, format_usd
+from email_image_app.domain.imaging import UploadError
 from email_image_app.domain.job_stream import FinalSaved, JobInfo, JobTarget, StepSaved, filename_stem, store_stream
-from email_image_app.domain.messages import translate
+from email_image_app.domain.messages import message
 from email_image_app.domain.run_progress import (
+    COMPLETED_STAGES,
+    RUNNING_STAGES,
+    STAGE_CANCELLED,
+    STAGE_DONE,
+    STAGE_FAILED,
+    STAGE_PARTIAL,
+    STAGE_REQUEST_SENT,
+    FinalView,
     RunStart,
     StepView,
     creeping_progress,
     expected_seconds_per_event,
+    final_label,
+    option_notices,
     progress_for,
 )
 from email_image_app.domain.store import new_job_id
@@ -36,26 +49,26 @@ from email_image_app.state.provider import current_provider
 
 logger = logging.getLogger(__name__)
 
+# Failures the run explains itself; anything else is also logged with its traceback.
+_EXPECTED_FAILURES = (ImageStreamError, OptionsError, UploadError)
+
 
 class ImageRunState(ImageOptionsState, mixin=True):
     """One streamed image: the prompt, the progress of a run, its steps and its final image."""
 
     prompt: str = ""
 
-    # The run.
-    running: bool = False
-    progress: int = 0
-    # What the run is at, as a key the page words in its language: "request_sent", "partial" (step
-    # `stage_step` of `stage_steps`), "done", "cancelled", "failed" or "from_history".
+    # The run. `stage` is where it is (`domain.run_progress` STAGE_*, "" before any run): the one
+    # field for it; `running`, `completed` and `cancelled` are read from it.
     stage: str = ""
     stage_step: int = 0
     stage_steps: int = 0
+    progress: int = 0
     elapsed_s: int = 0
     steps: list[StepView] = []
     preview_url: str = ""
     error: dict[str, Any] = {}  # why the run failed: a message (`Message.to_dict()`)
-    status: str = ""  # "", "running", "completed", "failed", "cancelled"
-    notices: list[str] = []
+    notices: list[dict[str, Any]] = []  # what the request changed of what was asked: messages
 
     # The result.
     final_url: str = ""
@@ -70,6 +83,18 @@ class ImageRunState(ImageOptionsState, mixin=True):
     job_id: str = ""
     _run_key: str = ""
 
+    @rx.var
+    def running(self) -> bool:
+        return self.stage in RUNNING_STAGES
+
+    @rx.var
+    def completed(self) -> bool:
+        return self.stage in COMPLETED_STAGES
+
+    @rx.var
+    def cancelled(self) -> bool:
+        return self.stage == STAGE_CANCELLED
+
     @rx.event
     def set_prompt(self, value: str) -> None:
         self.prompt = value[:MAX_PROMPT_CHARS]
@@ -77,38 +102,55 @@ class ImageRunState(ImageOptionsState, mixin=True):
     def _start_run(self, info: JobInfo, options: ImageOptions, target: JobTarget) -> RunStart:
         """Begin the run described by `info` (call it holding the state lock)."""
         job_id = new_job_id()
-        self._reset_run(job_id)
-        self.notices = list(options.notices)
-        return RunStart(job_id, info.prompt, target.with_stem(filename_stem(info.prompt)), info)
-
-    def _reset_run(self, job_id: str) -> None:
         self._clear_run()
-        self.running = True
-        self.status = "running"
+        self.stage = STAGE_REQUEST_SENT
         self.progress = int(progress_for(0, self.partial_images + 1))
-        self.stage = "request_sent"
+        self.notices = [notice.to_dict() for notice in option_notices(self.model, self.quality, options)]
         self.job_id = job_id
         self._run_key = f"{self.router.session.client_token}:{job_id}"
+        return RunStart(job_id, info.prompt, target.with_stem(filename_stem(info.prompt)), info)
 
     def _clear_run(self) -> None:
         """Forget the last run (its files stay on disk): the page is back to "nothing run yet"."""
-        self.running = False
-        self.status = ""
-        self.progress = 0
         self.stage = ""
         self.stage_step = self.stage_steps = 0
+        self.progress = 0
         self.elapsed_s = 0
         self.steps = []
         self.preview_url = ""
         self.error = {}
-        self.final_url = ""
-        self.final_filename = ""
-        self.final_info = ""
-        self.usage_input = self.usage_output = self.usage_total = 0
-        self.duration_label = ""
-        self.cost_label = ""
         self.notices = []
+        self.final_url = self.final_filename = self.final_info = ""
+        self.usage_input = self.usage_output = self.usage_total = 0
+        self.duration_label = self.cost_label = ""
         self.job_id = ""
+
+    def _show_final(self, final: FinalView, *, stage: str = STAGE_DONE) -> None:
+        """Fill the run view with a final image and its usage: the one place for it, whether the
+        image just streamed in or comes back from the history (`stage` says which)."""
+        self.stage = stage
+        self.progress = 100
+        self.final_url = self.preview_url = final.url
+        self.final_filename = final.filename
+        self.final_info = final.info
+        self.usage_input, self.usage_output, self.usage_total = final.input_tokens, final.output_tokens, final.total_tokens
+        self.duration_label = format_seconds(final.duration_ms)
+        self.cost_label = final.cost
+
+    def _end_run(self, exc: BaseException | None, job_id: str) -> None:
+        """How a run that was going ended, in the view (the history records it in `store_stream`):
+        `exc` is what stopped it, None when the stream closed (a final image, or none)."""
+        if isinstance(exc, (cancellation.RunCancelled, asyncio.CancelledError)):
+            self.stage = STAGE_CANCELLED
+            return
+        if exc is None and self.stage == STAGE_DONE:
+            return
+        if exc is None:  # the stream ended without a final image
+            exc = IncompleteStreamError()
+        elif not isinstance(exc, _EXPECTED_FAILURES):  # keep the page usable; log the cause server-side
+            logger.error("image run %s failed", job_id, exc_info=exc)
+        self.stage = STAGE_FAILED
+        self.error = describe_error(exc, partials_received=len(self.steps)).to_dict()
 
     # ----- following a run -----
 
@@ -125,12 +167,13 @@ class ImageRunState(ImageOptionsState, mixin=True):
         """Consume `events`, store them, and mirror progress into the state. Yields browser events
         (the page's custom window events) for the caller to yield from its background handler."""
         started = time.monotonic()
+        offline = current_provider().is_offline
         async with self:
             run_key = self._run_key
             total_events = self.partial_images + 1
-            seconds_per_event = expected_seconds_per_event(self.quality, offline=current_provider().is_offline)
-            offline = current_provider().is_offline
+            seconds_per_event = expected_seconds_per_event(self.quality, offline=offline)
         last_event_at = started
+        ended_by: BaseException | None = None
         try:
             stream = store_stream(events, job_id, target, started=started, info=info)
             async for item in cancellation.consume(run_key, stream, heartbeat=1.0):
@@ -138,47 +181,15 @@ class ImageRunState(ImageOptionsState, mixin=True):
                 if isinstance(item, StepSaved):
                     last_event_at = now
                     async with self:
-                        self.steps.append(
-                            StepView(
-                                number=item.index + 1,
-                                url=item.url,
-                                preview_url=item.preview_url,
-                                thumb_url=item.thumb_url,
-                                elapsed_label=f"{item.elapsed_ms / 1000:.1f} s",
-                            )
-                        )
-                        self.preview_url = item.preview_url
-                        self.progress = int(progress_for(len(self.steps), total_events))
-                        self.stage = "partial"
-                        self.stage_step, self.stage_steps = item.index + 1, total_events - 1
-                        self.elapsed_s = int(now - started)
+                        self._show_step(item, total_events, int(now - started))
                     detail = {"partialImage": item.preview_url, "index": item.index, "totalSteps": total_events}
                     yield _dispatch(f"{event_prefix}-progress", detail)
                 elif isinstance(item, FinalSaved):
-                    usage = item.usage
                     async with self:
-                        self.final_url = item.url
-                        self.final_filename = item.filename
-                        self.preview_url = item.url
-                        self.final_info = (
-                            f"{item.width}×{item.height} · {item.output_format.upper()} · "
-                            f"{format_bytes(item.size_bytes)}"
-                        )
-                        if usage is not None:
-                            self.usage_input = usage.input_tokens
-                            self.usage_output = usage.output_tokens
-                            self.usage_total = usage.total_tokens
-                        self.duration_label = f"{item.duration_ms / 1000:.1f} s"
-                        self.cost_label = (
-                            "" if offline else format_usd(cost_usd(model, usage))
-                        )
-                        self.progress = 100
-                        self.stage = "done"
-                        self.status = "completed"
-                        self.elapsed_s = int(now - started)
+                        self._show_final(_final_view(item, model, offline=offline))
                     detail = {
                         "finalImage": item.url,
-                        "usage": usage.to_dict() if usage else None,
+                        "usage": item.usage.to_dict() if item.usage else None,
                         "duration": item.duration_ms,
                     }
                     yield _dispatch(f"{event_prefix}-complete", detail)
@@ -189,29 +200,31 @@ class ImageRunState(ImageOptionsState, mixin=True):
                         )
                         self.progress = max(self.progress, creeping)
                         self.elapsed_s = int(now - started)
-            async with self:
-                if self.status == "running":  # the stream ended without a final image
-                    self.status = "failed"
-                    self.error = describe_error(IncompleteStreamError(), partials_received=len(self.steps)).to_dict()
-        except cancellation.RunCancelled:
-            async with self:
-                self.status = "cancelled"
-                self.stage = "cancelled"
-        except (ImageStreamError, OptionsError) as exc:
-            async with self:
-                self.status = "failed"
-                self.stage = "failed"
-                self.error = describe_error(exc, partials_received=len(self.steps)).to_dict()
-        except Exception as exc:  # keep the page usable whatever went wrong; log the cause server-side
-            logger.exception("image run %s failed", job_id)
-            async with self:
-                self.status = "failed"
-                self.stage = "failed"
-                self.error = describe_error(exc, partials_received=len(self.steps)).to_dict()
+        except Exception as exc:  # cancelled, refused, cut, or anything else: one way out
+            ended_by = exc
+        except BaseException as exc:  # the server is stopping: say so, then let it go
+            ended_by = exc
+            raise
         finally:
             async with self:
-                self.running = False
+                self._end_run(ended_by, job_id)
                 self.elapsed_s = int(time.monotonic() - started)
+
+    def _show_step(self, step: StepSaved, total_events: int, elapsed_s: int) -> None:
+        self.steps.append(
+            StepView(
+                number=step.index + 1,
+                url=step.url,
+                preview_url=step.preview_url,
+                thumb_url=step.thumb_url,
+                elapsed_label=format_seconds(step.elapsed_ms),
+            )
+        )
+        self.preview_url = step.preview_url
+        self.progress = int(progress_for(len(self.steps), total_events))
+        self.stage = STAGE_PARTIAL
+        self.stage_step, self.stage_steps = step.index + 1, total_events - 1
+        self.elapsed_s = elapsed_s
 
     @rx.event
     def cancel(self) -> None:
@@ -226,13 +239,18 @@ class ImageRunState(ImageOptionsState, mixin=True):
         return await base64_copied_toast(self, size)
 
 
-async def base64_copied_toast(state: rx.State, size: int | None) -> rx.event.EventSpec:
-    """The confirmation of Copy Base64, in the marketer's language (`state` is any page's state)."""
-    lang = (await state.get_state(LanguageState)).lang
-    count = f"{size or 0:,}"
-    if lang == "fr":
-        count = count.replace(",", "\u202f")
-    return rx.toast.success(translate("base64_copied", lang, size=count))
+def _final_view(final: FinalSaved, model: str, *, offline: bool) -> FinalView:
+    usage = final.usage
+    return FinalView(
+        url=final.url,
+        filename=final.filename,
+        info=final_label(final.width, final.height, final.output_format, final.size_bytes),
+        input_tokens=usage.input_tokens if usage else 0,
+        output_tokens=usage.output_tokens if usage else 0,
+        total_tokens=usage.total_tokens if usage else 0,
+        duration_ms=final.duration_ms,
+        cost="" if offline else format_usd(cost_usd(model, usage)),
+    )
 
 
 def _dispatch(name: str, detail: dict) -> rx.event.EventSpec:
@@ -240,3 +258,10 @@ def _dispatch(name: str, detail: dict) -> rx.event.EventSpec:
     return rx.call_script(
         f"window.dispatchEvent(new CustomEvent({json.dumps(name)}, {{detail: {json.dumps(detail)}}}))"
     )
+
+
+async def base64_copied_toast(state: rx.State, size: int | None) -> rx.event.EventSpec:
+    """The confirmation of Copy Base64, worded in the marketer's language as it is shown (`state`
+    is any page's state)."""
+    lang = (await state.get_state(LanguageState)).lang
+    return rx.toast.success(message("base64_copied", size=size or 0).render(lang))

@@ -1,0 +1,1 @@
+"""`/edit`: the editor. `state` holds its inputs, uploads and run; `view` draws the page."""

@@ -1,0 +1,1 @@
+"""`/`: the generator. `state` holds its run and form; `view` draws the page."""
