@@ -7,16 +7,18 @@ from starlette.staticfiles import StaticFiles
 
 from email_image_app.domain import history
 from email_image_app.domain import settings
-from email_image_app.domain.messages import browser_catalogue_script
 from email_image_app.imagegen import server as engine_server
 from email_image_app.pages.edit.view import edit_page
 from email_image_app.pages.campaign import campaign_page
 from email_image_app.pages.generate.state import GenerateState
 from email_image_app.pages.generate.view import generate_page
 from email_image_app.pages.history import HistoryState, history_page
+from email_image_app.state.language import write_catalogue_module
 
 # On import, so the database exists before Reflex's own start-up checks look at its schema.
 history.prepare_database()
+# The message catalogue the pages import, current before the frontend is built.
+write_catalogue_module(settings.PROJECT_ROOT / "assets")
 
 backend_routes = Starlette(
     routes=[
@@ -28,7 +30,6 @@ backend_routes = Starlette(
 app = rx.App(
     api_transformer=backend_routes,
     head_components=[
-        rx.script(browser_catalogue_script()),
         rx.script(src="/studio.js"),
         rx.script(src="/image_editor.js"),
     ],

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from email_image_app.domain.error_messages import describe_error
-from email_image_app.domain.messages import STRINGS, Message, message
+from email_image_app.domain.messages import STRINGS, Message, browser_catalogue_module, message
 from email_image_app.imagegen.events import RateLimitError
 
 
@@ -39,3 +40,9 @@ def test_a_message_survives_the_trip_through_plain_data():
 def test_an_unknown_key_is_refused_when_the_message_is_made():
     with pytest.raises(KeyError, match="no_such_key"):
         message("no_such_key")
+
+
+def test_the_pages_catalogue_module_is_the_catalogue():
+    # The pages import assets/studio_messages.js; a fresh clone's first build must find it current.
+    module = Path(__file__).resolve().parent.parent / "assets" / "studio_messages.js"
+    assert module.read_text(encoding="utf-8") == browser_catalogue_module()

@@ -571,21 +571,27 @@ def _render_value(value: MessageValue, lang: str) -> str:
     return str(value)
 
 
-def browser_catalogue_script() -> str:
-    """JavaScript that puts the catalogue in the page and defines `window.studioSay(lang, message)`,
-    the browser's twin of `Message.render`: a message kept in state as data is worded when shown, so
-    switching the language re-words it without a round trip."""
-    catalogue = json.dumps(STRINGS, ensure_ascii=False, separators=(",", ":"))
+def browser_catalogue_module() -> str:
+    """The catalogue as a JavaScript module for the pages: `studioSay(lang, message)` is the
+    browser's twin of `Message.render`. A message kept in state as data is worded when shown, so
+    switching the language re-words it without a round trip. (Written to `assets/` by the app and
+    imported by the pages' code, so the server-side render and the browser agree.)"""
+    catalogue = json.dumps(STRINGS, ensure_ascii=False, indent=0, sort_keys=True)
     return (
-        f"window.STUDIO_MESSAGES={catalogue};"
-        "window.studioSay=function(lang,m){"
-        "if(!m||!m.key)return '';"
-        "var entry=window.STUDIO_MESSAGES[m.key];if(!entry)return m.key;"
-        "var fr=lang==='fr',params=m.params||{};"
-        "return entry[fr?1:0].replace(/\\{(\\w+)\\}/g,function(all,name){"
-        "var v=params[name];"
-        "if(v&&typeof v==='object')return window.studioSay(lang,v);"
-        "if(typeof v==='number')return Number.isInteger(v)?v.toLocaleString(fr?'fr-FR':'en-US')"
-        ":String(v).replace('.',fr?',':'.');"
-        "return v==null?'':String(v);});};"
+        "// Generated from email_image_app/domain/messages.py (browser_catalogue_module): do not edit.\n"
+        f"export const STUDIO_MESSAGES = {catalogue};\n"
+        "export function studioSay(lang, m) {\n"
+        "  if (!m || !m.key) return '';\n"
+        "  const entry = STUDIO_MESSAGES[m.key];\n"
+        "  if (!entry) return m.key;\n"
+        "  const fr = lang === 'fr', params = m.params || {};\n"
+        "  return entry[fr ? 1 : 0].replace(/\\{(\\w+)\\}/g, (all, name) => {\n"
+        "    const v = params[name];\n"
+        "    if (v && typeof v === 'object') return studioSay(lang, v);\n"
+        "    if (typeof v === 'number') {\n"
+        "      return Number.isInteger(v) ? v.toLocaleString(fr ? 'fr-FR' : 'en-US') : String(v).replace('.', fr ? ',' : '.');\n"
+        "    }\n"
+        "    return v == null ? '' : String(v);\n"
+        "  });\n"
+        "}\n"
     )

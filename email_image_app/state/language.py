@@ -3,12 +3,14 @@ message catalogue (`domain.messages`) in it, switched in the browser without a r
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import reflex as rx
+from reflex_base.utils.imports import ImportVar
 from reflex_base.vars.base import Var, VarData
 
-from email_image_app.domain.messages import LANGUAGES, STRINGS
+from email_image_app.domain.messages import LANGUAGES, STRINGS, browser_catalogue_module
 
 
 class LanguageState(rx.State):
@@ -73,14 +75,28 @@ def provider_name(label: Any) -> rx.Var:
     )
 
 
+# The catalogue module the pages import (`assets/studio_messages.js`, written by `write_catalogue_module`).
+CATALOGUE_MODULE = "studio_messages.js"
+
+
+def write_catalogue_module(assets_dir: Path) -> None:
+    """Keep `assets/studio_messages.js` equal to the catalogue (the app calls this as it starts; the
+    file is committed, and a test checks it is current, so a fresh build always has it)."""
+    path = assets_dir / CATALOGUE_MODULE
+    wanted = browser_catalogue_module()
+    if not path.exists() or path.read_text(encoding="utf-8") != wanted:
+        path.write_text(wanted, encoding="utf-8")
+
+
 def say(message: Any) -> rx.Var:
     """A message kept in state as data (`domain.messages.Message.to_dict()`; `{}` for none) in the
-    page's language, worded in the browser (`window.studioSay`, from `browser_catalogue_script`):
-    switching the language re-words it, errors included."""
+    page's language, worded by `studioSay` (imported from the catalogue module, so the server-side
+    render and the browser agree): switching the language re-words it, errors included."""
     message = Var.create(message)
     lang = LanguageState.lang
+    catalogue = VarData(imports={f"$/public/{CATALOGUE_MODULE}": [ImportVar(tag="studioSay")]})
     return Var(
-        _js_expr=f"((typeof window !== 'undefined' && window.studioSay) ? window.studioSay({lang}, {message}) : '')",
+        _js_expr=f"studioSay({lang}, {message})",
         _var_type=str,
-        _var_data=VarData.merge(lang._get_all_var_data(), message._get_all_var_data()),
+        _var_data=VarData.merge(lang._get_all_var_data(), message._get_all_var_data(), catalogue),
     ).to(str)
