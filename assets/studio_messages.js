@@ -8,6 +8,14 @@ export const STUDIO_MESSAGES = {
 "A budget cannot be negative.",
 "Un budget ne peut pas être négatif."
 ],
+"account_create_token": [
+"Create a token",
+"Créer un jeton"
+],
+"account_created": [
+"Created",
+"Créé"
+],
 "account_email_invalid": [
 "'{email}' is not an email address.",
 "« {email} » n'est pas une adresse e-mail."
@@ -24,6 +32,18 @@ export const STUDIO_MESSAGES = {
 "This is the last active admin: make another admin first.",
 "C'est le dernier administrateur actif : nommez-en un autre d'abord."
 ],
+"account_last_used": [
+"Last used",
+"Dernière utilisation"
+],
+"account_never_used": [
+"never",
+"jamais"
+],
+"account_no_tokens": [
+"No token yet.",
+"Aucun jeton pour l'instant."
+],
 "account_password_short": [
 "The password needs at least {count} characters.",
 "Le mot de passe doit compter au moins {count} caractères."
@@ -31,6 +51,30 @@ export const STUDIO_MESSAGES = {
 "account_role_invalid": [
 "Unknown role '{role}': use admin or member.",
 "Rôle inconnu « {role} » : admin ou member."
+],
+"account_signed_in_as": [
+"Signed in as {email} ({role}).",
+"Connecté en tant que {email} ({role})."
+],
+"account_subtitle": [
+"Personal API tokens for the offline engine's /v1 routes (the openai SDK's api_key).",
+"Jetons d'API personnels pour les routes /v1 du moteur hors ligne (l'api_key du SDK openai)."
+],
+"account_title": [
+"My account",
+"Mon compte"
+],
+"account_token_label": [
+"Label",
+"Libellé"
+],
+"account_token_once": [
+"Copy it now: it is shown only once.",
+"Copiez-le maintenant : il n'est affiché qu'une fois."
+],
+"account_tokens": [
+"My tokens",
+"Mes jetons"
 ],
 "account_unknown": [
 "No account for {email}.",
@@ -43,6 +87,94 @@ export const STUDIO_MESSAGES = {
 "add_references": [
 "Add reference images",
 "Ajouter des images de référence"
+],
+"admin_accounts": [
+"Accounts",
+"Comptes"
+],
+"admin_active": [
+"Active",
+"Actif"
+],
+"admin_add": [
+"Add an account",
+"Ajouter un compte"
+],
+"admin_added": [
+"Account {email} added.",
+"Compte {email} ajouté."
+],
+"admin_budget": [
+"Monthly budget (USD)",
+"Budget mensuel (USD)"
+],
+"admin_budget_hint": [
+"empty = unlimited",
+"vide = illimité"
+],
+"admin_budget_invalid": [
+"'{value}' is not an amount in USD.",
+"« {value} » n'est pas un montant en USD."
+],
+"admin_cost": [
+"Cost",
+"Coût"
+],
+"admin_disable": [
+"Disable",
+"Désactiver"
+],
+"admin_disabled": [
+"Disabled",
+"Désactivé"
+],
+"admin_enable": [
+"Enable",
+"Activer"
+],
+"admin_images": [
+"Images",
+"Images"
+],
+"admin_initial_password": [
+"Initial password",
+"Mot de passe initial"
+],
+"admin_only": [
+"Only an admin can open this page.",
+"Seul un administrateur peut ouvrir cette page."
+],
+"admin_role": [
+"Role",
+"Rôle"
+],
+"admin_save_budget": [
+"Save",
+"Enregistrer"
+],
+"admin_saved": [
+"Saved.",
+"Enregistré."
+],
+"admin_status": [
+"Status",
+"État"
+],
+"admin_subtitle": [
+"Accounts, roles, monthly budgets and this month's use.",
+"Comptes, rôles, budgets mensuels et consommation du mois."
+],
+"admin_title": [
+"Admin",
+"Administration"
+],
+"admin_tokens": [
+"Tokens",
+"Jetons"
+],
+"admin_unlimited": [
+"Unlimited",
+"Illimité"
 ],
 "after": [
 "After",
@@ -115,6 +247,10 @@ export const STUDIO_MESSAGES = {
 "budget_exceeded": [
 "Over your monthly budget: this request is estimated at {estimate}, and {left} of your {budget} is left this month. Nothing was sent to the provider.",
 "Budget mensuel dépassé : cette demande est estimée à {estimate}, et il vous reste {left} sur {budget} ce mois-ci. Rien n'a été envoyé au fournisseur."
+],
+"budget_left_label": [
+"Left this month:",
+"Reste ce mois-ci :"
 ],
 "bytes": [
 "bytes",
@@ -500,9 +636,21 @@ export const STUDIO_MESSAGES = {
 "No images yet. Everything you generate is kept here, even after a restart.",
 "Aucune image pour l'instant. Tout ce que vous générez est conservé ici, même après un redémarrage."
 ],
+"history_mine": [
+"Mine",
+"Les miennes"
+],
+"history_owner": [
+"By {email}",
+"Par {email}"
+],
 "history_subtitle": [
 "Every image you made, kept. Find one, download it, or run its settings again.",
 "Toutes vos images, conservées. Retrouvez-en une, téléchargez-la ou relancez ses réglages."
+],
+"history_team": [
+"Team",
+"Équipe"
 ],
 "history_title": [
 "Image history",
@@ -551,6 +699,10 @@ export const STUDIO_MESSAGES = {
 "job_not_deleted": [
 "This job is running or already deleted.",
 "Cette tâche est en cours ou déjà supprimée."
+],
+"job_not_yours": [
+"Only its owner or an admin can delete this job.",
+"Seul son auteur ou un administrateur peut supprimer cette tâche."
 ],
 "kb": [
 "KB",
@@ -619,6 +771,14 @@ export const STUDIO_MESSAGES = {
 "model": [
 "Model",
 "Modèle"
+],
+"nav_account": [
+"My account",
+"Mon compte"
+],
+"nav_admin": [
+"Admin",
+"Administration"
 ],
 "nav_campaign": [
 "Campaign",
@@ -892,9 +1052,53 @@ export const STUDIO_MESSAGES = {
 "Show it",
 "L'afficher"
 ],
+"signin_button": [
+"Sign in",
+"Se connecter"
+],
+"signin_email": [
+"Email",
+"E-mail"
+],
+"signin_first_account": [
+"Create the first account",
+"Créer le premier compte"
+],
+"signin_first_note": [
+"No account exists yet: this first account is the admin. Choose a password of at least {count} characters.",
+"Aucun compte n'existe encore : ce premier compte sera administrateur. Choisissez un mot de passe d'au moins {count} caractères."
+],
+"signin_needed": [
+"Sign in to continue.",
+"Connectez-vous pour continuer."
+],
+"signin_password": [
+"Password",
+"Mot de passe"
+],
 "signin_refused": [
 "Wrong email or password.",
 "E-mail ou mot de passe incorrect."
+],
+"signin_title": [
+"Sign in",
+"Connexion"
+],
+"signout_button": [
+"Sign out",
+"Se déconnecter"
+],
+"signup_button": [
+"Create an account",
+"Créer un compte"
+],
+"signup_closed": [
+"Accounts are created by an admin.",
+"Les comptes sont créés par un administrateur."
+],
+"signup_note": [
+"New here? Create your own account.",
+"Nouveau ? Créez votre compte."
 ],
 "size": [
 "Size",

@@ -1,29 +1,50 @@
-"""The app: wires pages and the backend routes (offline engine under /v1, stored images under /files)."""
+"""The app: wires pages and the backend routes (offline engine under /v1, stored images under /files),
+each page behind the sign-in form and each route behind its guard (`domain.access`)."""
 
 import reflex as rx
 from starlette.applications import Starlette
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from email_image_app.domain import history
 from email_image_app.domain import settings
+from email_image_app.domain.access import EngineGate, SignedInFiles, engine_key
 from email_image_app.imagegen import server as engine_server
+from email_image_app.pages.account import AccountState, account_page
+from email_image_app.pages.admin import AdminState, admin_page
 from email_image_app.pages.edit.view import edit_page
 from email_image_app.pages.campaign import campaign_page
 from email_image_app.pages.generate.state import GenerateState
 from email_image_app.pages.generate.view import generate_page
 from email_image_app.pages.history import HistoryState, history_page
+from email_image_app.pages.signin import admins_only, signed_in_only
+from email_image_app.state.auth import AuthState
 from email_image_app.state.language import write_catalogue_module
+from email_image_app.state.provider import current_provider
 
 # On import, so the database exists before Reflex's own start-up checks look at its schema.
 history.prepare_database()
 # The message catalogue the pages import, current before the frontend is built.
 write_catalogue_module(settings.PROJECT_ROOT / "assets")
 
+
+def _gated(route: Route) -> Route:
+    """An engine route behind `EngineGate`: its own app's calls and personal API tokens only."""
+    gate = EngineGate(
+        route.app,
+        engine_is_provider=lambda: current_provider().is_offline,
+        own_key=lambda: engine_key(settings.data_dir()),
+    )
+    return Route(route.path, gate, methods=None, name=route.name)
+
+
 backend_routes = Starlette(
     routes=[
-        *engine_server.routes,
-        Mount(settings.FILES_URL_PREFIX, app=StaticFiles(directory=settings.images_dir(), check_dir=False)),
+        *[_gated(route) for route in engine_server.routes],
+        Mount(
+            settings.FILES_URL_PREFIX,
+            app=SignedInFiles(StaticFiles(directory=settings.images_dir(), check_dir=False)),
+        ),
     ]
 )
 
@@ -35,7 +56,24 @@ app = rx.App(
     ],
 )
 app.register_lifespan_task(history.interrupted_jobs_swept)
-app.add_page(generate_page, route="/", title="Email Image Studio", on_load=GenerateState.load_settings_from)
-app.add_page(edit_page, route="/edit", title="Edit · Email Image Studio")
-app.add_page(history_page, route="/history", title="History · Email Image Studio", on_load=HistoryState.load)
-app.add_page(campaign_page, route="/campaign", title="Campaign · Email Image Studio")
+# `AuthState.check` first on every page: who is there decides what the page shows. The pages' own
+# on-load handlers check again themselves (a page's look is not its protection).
+app.add_page(
+    signed_in_only(generate_page), route="/", title="Email Image Studio",
+    on_load=[AuthState.check, GenerateState.load_settings_from],
+)
+app.add_page(signed_in_only(edit_page), route="/edit", title="Edit · Email Image Studio", on_load=AuthState.check)
+app.add_page(
+    signed_in_only(history_page), route="/history", title="History · Email Image Studio",
+    on_load=[AuthState.check, HistoryState.load],
+)
+app.add_page(
+    signed_in_only(campaign_page), route="/campaign", title="Campaign · Email Image Studio", on_load=AuthState.check
+)
+app.add_page(
+    admins_only(admin_page), route="/admin", title="Admin · Email Image Studio", on_load=[AuthState.check, AdminState.load]
+)
+app.add_page(
+    signed_in_only(account_page), route="/account", title="My account · Email Image Studio",
+    on_load=[AuthState.check, AccountState.load],
+)

@@ -97,7 +97,7 @@ def set_slot_prompt(page, key: str, prompt: str) -> None:
 
 
 def engine_status(app_server) -> dict:
-    return httpx.get(f"{app_server.url}/v1/engine/status", timeout=5).json()
+    return httpx.get(f"{app_server.url}/v1/engine/status", headers=app_server.auth_headers, timeout=5).json()
 
 
 def test_campaign_streams_every_tile_then_exports_zip_and_preview(page, app_server):

@@ -318,6 +318,7 @@ def test_edit_again_starts_from_the_result(page, app_server):
 
 def test_a_paid_provider_shows_the_estimate_before_the_edit(browser, paid_app_server):
     context = browser.new_context(viewport={"width": 1366, "height": 900})
+    paid_app_server.sign_in(context)
     page = context.new_page()
     page.set_default_timeout(30_000)
     open_editor(page, paid_app_server.url)

@@ -76,7 +76,7 @@ def step_alts(page) -> list[str]:
 
 
 def engine_status(app_server) -> dict:
-    return httpx.get(f"{app_server.url}/v1/engine/status", timeout=5).json()
+    return httpx.get(f"{app_server.url}/v1/engine/status", headers=app_server.auth_headers, timeout=5).json()
 
 
 def test_partials_stream_in_one_by_one_then_final_downloads_and_copies(page, app_server):
@@ -121,7 +121,7 @@ def test_partials_stream_in_one_by_one_then_final_downloads_and_copies(page, app
     assert all(p["totalSteps"] == 4 and p["partialImage"].startswith("/files/") for p in progress)
     assert len(complete) == 1
     assert complete[0]["usage"]["total_tokens"] > 0 and complete[0]["duration"] > 0
-    final_bytes = httpx.get(app_server.url + complete[0]["finalImage"], timeout=5).content
+    final_bytes = httpx.get(app_server.url + complete[0]["finalImage"], cookies=app_server.cookies, timeout=5).content
     assert final_bytes == downloaded
 
 
@@ -209,6 +209,7 @@ def test_two_users_generate_at_once_and_each_sees_only_their_own_image(browser, 
     pages = []
     for prompt in ("Red roses bouquet for Mother's day", "Blue ocean cruise holiday offer"):
         context = browser.new_context(viewport={"width": 1366, "height": 900})
+        app_server.sign_in(context)
         user_page = context.new_page()
         user_page.set_default_timeout(30_000)
         prepare_generation(user_page, app_server.url, prompt)
@@ -286,6 +287,7 @@ def test_settings_from_a_past_job_fill_the_form_and_leave_the_address(browser, p
 
     # A new session opens the address the history's "Use these settings" goes to.
     context = browser.new_context(viewport={"width": 1366, "height": 900})
+    app_server.sign_in(context)
     other = context.new_page()
     other.set_default_timeout(30_000)
     other.goto(f"{app_server.url}/?settings_from={job.id}")

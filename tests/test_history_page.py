@@ -47,7 +47,7 @@ def find_card(page, url: str, word: str):
 
 
 def fetch_image(app_server, url: str) -> Image.Image:
-    response = httpx.get(app_server.url + url, timeout=5)
+    response = httpx.get(app_server.url + url, cookies=app_server.cookies, timeout=5)
     assert response.status_code == 200, url
     image = Image.open(io.BytesIO(response.content))
     image.load()
@@ -82,11 +82,12 @@ def test_a_generated_image_is_in_the_history_and_its_settings_come_back(browser,
     with page.expect_download() as download_info:
         page.click("#history-download-button")
     downloaded = open(download_info.value.path(), "rb").read()
-    assert downloaded == httpx.get(app_server.url + final_url, timeout=5).content
+    assert downloaded == httpx.get(app_server.url + final_url, cookies=app_server.cookies, timeout=5).content
     assert Image.open(io.BytesIO(downloaded)).size == (400, 400)
 
     # In another browser (a new session), "Use these settings" brings the form back from the history.
     context = browser.new_context(viewport={"width": 1366, "height": 900})
+    app_server.sign_in(context)
     other = context.new_page()
     other.set_default_timeout(30_000)
     find_card(other, app_server.url, word).click()
@@ -110,6 +111,7 @@ def test_asking_again_for_the_same_image_offers_the_stored_one(browser, page, ap
 
     # Someone else (a new session, nothing on screen yet) asks for exactly the same image.
     context = browser.new_context(viewport={"width": 1366, "height": 900})
+    app_server.sign_in(context)
     other = context.new_page()
     other.set_default_timeout(30_000)
     other.goto(app_server.url)
@@ -143,14 +145,14 @@ def test_deleting_a_job_removes_its_card_and_files(page, app_server):
     page.goto(app_server.url)
     choose(page, "option-partials", "1")
     final_url = generate(page, app_server.url, f"Clearance rack {word}")
-    assert httpx.get(app_server.url + final_url, timeout=5).status_code == 200
+    assert httpx.get(app_server.url + final_url, cookies=app_server.cookies, timeout=5).status_code == 200
 
     find_card(page, app_server.url, word).click()
     page.click("#delete-button")
     page.click("#confirm-delete-button")
     page.wait_for_selector("#history-empty")
     assert page.locator(".job-card", has_text=word).count() == 0
-    assert httpx.get(app_server.url + final_url, timeout=5).status_code == 404
+    assert httpx.get(app_server.url + final_url, cookies=app_server.cookies, timeout=5).status_code == 404
     assert app_history(app_server).gallery(GalleryQuery(search=word)).total == 0
 
 
@@ -159,7 +161,7 @@ def test_a_running_job_is_seen_to_finish_without_pressing_refresh(page, app_serv
     history = app_history(app_server)
     job_id = new_job_id()
     info = JobInfo("generation", f"Flash sale countdown {word}", "gpt-image-1.5", "Offline engine",
-                   {"quality": "medium", "target_size": "400x400"})
+                   {"quality": "medium", "target_size": "400x400"}, owner_id=app_server.admin_id)
     history.start(job_id, info, 400, 400)  # as a run in another tab would record it
     card = find_card(page, app_server.url, word)
     assert card.get_attribute("data-status") == "running"
@@ -177,7 +179,8 @@ def test_the_when_label_and_a_failed_jobs_reason_re_word_when_the_language_switc
     word = unique_word()
     history = app_history(app_server)
     job_id = new_job_id()
-    info = JobInfo("generation", f"Spring boots teaser {word}", "gpt-image-1.5", "Offline engine", {"quality": "low"})
+    info = JobInfo("generation", f"Spring boots teaser {word}", "gpt-image-1.5", "Offline engine", {"quality": "low"},
+                   owner_id=app_server.admin_id)
     history.start(job_id, info, 400, 400)
     history.finish(job_id, "failed", error=message("error_incomplete"), duration_ms=700)
 

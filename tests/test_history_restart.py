@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from email_image_app.domain.history import GalleryQuery, Job, JobHistory
-from tests.conftest import start_app, stop_app
+from tests.conftest import RunningApp, start_app, stop_app
 from tests.loopback import free_port
 
 pytestmark = pytest.mark.browser
@@ -37,8 +37,8 @@ def wait_for_first_partial(history: JobHistory, word: str, timeout: float = 60) 
     raise AssertionError("no partial image was recorded in time")
 
 
-def assert_served_image(base_url: str, url: str) -> None:
-    response = httpx.get(base_url + url, timeout=5)
+def assert_served_image(app: RunningApp, url: str) -> None:
+    response = httpx.get(app.url + url, cookies=app.cookies, timeout=5)
     assert response.status_code == 200, url
     with Image.open(io.BytesIO(response.content)) as image:
         image.load()  # decodes every pixel: a truncated file fails here
@@ -53,6 +53,7 @@ def test_a_killed_app_keeps_the_partials_and_marks_the_job_interrupted(browser, 
     app = start_app(free_port(), data_dir, log_path, extra_env=extra_env)
     try:
         context = browser.new_context(viewport={"width": 1366, "height": 900})
+        app.sign_in(context)
         page = context.new_page()
         page.set_default_timeout(30_000)
         page.goto(app.url)
@@ -76,10 +77,11 @@ def test_a_killed_app_keeps_the_partials_and_marks_the_job_interrupted(browser, 
         assert [image.url for image in after.partials] == [image.url for image in before_kill.partials]
         for image in after.partials:
             for url in (image.url, image.preview_url, image.thumb_url):
-                assert_served_image(restarted.url, url)
-        assert_served_image(restarted.url, after.job.cover_url)
+                assert_served_image(restarted, url)
+        assert_served_image(restarted, after.job.cover_url)
 
         context = browser.new_context(viewport={"width": 1366, "height": 900})
+        restarted.sign_in(context)
         page = context.new_page()
         page.goto(restarted.url + "/history")
         card = page.locator(f".job-card[data-job-id='{running.id}']")

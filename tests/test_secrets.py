@@ -20,6 +20,7 @@ def test_the_api_key_never_reaches_the_browser_or_the_log(browser, paid_app_serv
     unreadable: list[str] = []
     frames: list[bytes] = []
     context = browser.new_context(viewport={"width": 1366, "height": 900})
+    app.sign_in(context)
     page = context.new_page()
     page.set_default_timeout(30_000)
 

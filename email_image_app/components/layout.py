@@ -5,7 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from email_image_app.domain.messages import LANGUAGES
-from email_image_app.state.language import LanguageState, provider_name, tr
+from email_image_app.state.auth import AuthState
+from email_image_app.state.language import LanguageState, money, provider_name, tr
 from email_image_app.state.provider import ProviderState
 
 NAV = (("nav_generate", "/"), ("nav_edit", "/edit"), ("nav_campaign", "/campaign"), ("nav_history", "/history"))
@@ -13,6 +14,36 @@ NAV = (("nav_generate", "/"), ("nav_edit", "/edit"), ("nav_campaign", "/campaign
 
 def _nav_link(key: str, href: str) -> rx.Component:
     return rx.link(tr(key), href=href, size="3", weight="medium", color_scheme="gray", high_contrast=True)
+
+
+def language_select() -> rx.Component:
+    """The page's language (the header's, and the sign-in page's)."""
+    return rx.select.root(
+        rx.select.trigger(aria_label="Language", id="language-select"),
+        rx.select.content(*[rx.select.item(label, value=code) for code, label in LANGUAGES.items()]),
+        value=LanguageState.lang,
+        on_change=LanguageState.set_lang,
+        size="1",
+    )
+
+
+def _who_is_signed_in() -> rx.Component:
+    """The signed-in person (a link to "My account"), what is left of their month's budget (nothing
+    when unlimited or on the offline engine), and "Sign out"."""
+    return rx.hstack(
+        rx.link(
+            AuthState.email, href="/account", size="2", color_scheme="gray", id="signed-in-email",
+            max_width="220px", overflow="hidden", text_overflow="ellipsis", white_space="nowrap",
+        ),
+        rx.cond(
+            AuthState.budget_left != "",
+            rx.badge(tr("budget_left_label"), " ", money(AuthState.budget_left), variant="soft", size="2", id="budget-left"),
+        ),
+        rx.button(tr("signout_button"), on_click=AuthState.sign_out, variant="soft", size="1", id="signout-button"),
+        spacing="2",
+        align="center",
+        wrap="wrap",
+    )
 
 
 def header() -> rx.Component:
@@ -23,7 +54,12 @@ def header() -> rx.Component:
             align="center",
             spacing="2",
         ),
-        rx.hstack(*[_nav_link(key, href) for key, href in NAV], spacing="4", wrap="wrap"),
+        rx.hstack(
+            *[_nav_link(key, href) for key, href in NAV],
+            rx.cond(AuthState.is_admin, _nav_link("nav_admin", "/admin")),
+            spacing="4",
+            wrap="wrap",
+        ),
         rx.hstack(
             rx.badge(
                 rx.cond(ProviderState.provider_is_offline, rx.icon("wifi-off", size=12), rx.icon("cloud", size=12)),
@@ -33,15 +69,11 @@ def header() -> rx.Component:
                 size="2",
                 id="provider-badge",
             ),
-            rx.select.root(
-                rx.select.trigger(aria_label="Language", id="language-select"),
-                rx.select.content(*[rx.select.item(label, value=code) for code, label in LANGUAGES.items()]),
-                value=LanguageState.lang,
-                on_change=LanguageState.set_lang,
-                size="1",
-            ),
+            language_select(),
+            _who_is_signed_in(),
             spacing="3",
             align="center",
+            wrap="wrap",  # on a phone the signed-in person goes to a line of their own
         ),
         justify="between",
         align="center",

@@ -312,6 +312,12 @@ class Accounts:
             session.commit()
         return token
 
+    def api_tokens(self, account_id: int) -> list[ApiToken]:
+        """The account's personal API tokens (digests only), newest first."""
+        with self._session() as session:
+            query = select(ApiToken).where(col(ApiToken.account_id) == account_id).order_by(col(ApiToken.id).desc())
+            return list(session.exec(query))
+
     def for_api_token(self, token: str) -> SignedIn | None:
         """Who this API token belongs to, if it is known and the account active."""
         if not token.startswith(API_TOKEN_PREFIX):

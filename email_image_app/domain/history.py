@@ -168,6 +168,7 @@ class GalleryQuery:
     search: str = ""  # words that must all appear in the prompt
     page: int = 1  # 1-based
     page_size: int = PAGE_SIZE
+    owner_id: int | None = None  # one account's jobs only ("Mine"); None for everyone's ("Team")
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,8 @@ def _gallery_filters(query: GalleryQuery) -> list[Any]:
         conditions.append(col(Job.kind) == query.kind)
     if query.status:
         conditions.append(col(Job.status) == query.status)
+    if query.owner_id is not None:
+        conditions.append(col(Job.owner_id) == query.owner_id)
     for word in query.search.split()[:MAX_SEARCH_WORDS]:
         conditions.append(col(Job.prompt).ilike(f"%{_escape_like(word)}%", escape="\\"))
     return conditions

@@ -55,6 +55,7 @@ class JobCard:
     # Why it failed or stopped: a message as data (`Message.to_dict()`), worded by the page.
     error: dict[str, Any] = field(default_factory=dict)
     has_error: bool = False
+    owner_id: int = 0  # the account that made it; 0 for none (made before accounts, or by the CLI)
 
 
 @dataclass
@@ -114,6 +115,7 @@ def card_of(job: Job, now: datetime | None = None) -> JobCard:
         output_format=str(job.options.get("output_format", "")).upper(),
         error=job.error_message.to_dict() if job.error_message else {},
         has_error=job.error_message is not None,
+        owner_id=job.owner_id or 0,
     )
 
 

@@ -63,7 +63,8 @@ class Provider:
     def for_url(cls, base_url: str, api_key: str | None) -> Provider:
         url = httpx.URL(base_url)
         shown_url = str(url.copy_with(username=None, password=None))  # never show URL credentials
-        if api_key == OFFLINE_API_KEY:
+        # "offline-<secret>": the app's own key for its engine (domain.access.engine_key).
+        if api_key == OFFLINE_API_KEY or (api_key or "").startswith(OFFLINE_API_KEY + "-"):
             return cls("offline", "Offline engine", shown_url, True)
         if url.host == "api.openai.com":
             return cls("openai", "OpenAI", shown_url, False)

@@ -8,6 +8,7 @@ from typing import Any
 
 import reflex as rx
 
+from email_image_app.domain.accounts import SignedIn
 from email_image_app.domain.job_stream import JobInfo, JobTarget
 from email_image_app.domain.messages import message
 from email_image_app.domain.run_progress import (
@@ -150,10 +151,11 @@ class ImageOptionsState(rx.State, mixin=True):
         *,
         kind: str,
         parent_id: str | None = None,
+        owner: SignedIn | None = None,
         **details: object,
     ) -> JobInfo:
-        """The history's record of the request about to be made. `details` are added to the recorded
-        options (e.g. how many input images an edit has)."""
+        """The history's record of the request about to be made, owned by `owner` (the signed-in
+        person). `details` are added to the recorded options (e.g. how many input images an edit has)."""
         return JobInfo(
             kind=kind,
             prompt=prompt_sent,
@@ -167,4 +169,5 @@ class ImageOptionsState(rx.State, mixin=True):
                 **details,
             },
             parent_id=parent_id,
+            owner_id=owner.account_id if owner is not None else None,
         )

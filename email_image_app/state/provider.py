@@ -7,6 +7,8 @@ import os
 
 import reflex as rx
 
+from email_image_app.domain import settings
+from email_image_app.domain.access import engine_key
 from email_image_app.imagegen.client import ImageStreamClient, Provider
 
 _client: ImageStreamClient | None = None
@@ -20,7 +22,11 @@ def offline_engine_url() -> str:
 def get_client() -> ImageStreamClient:
     global _client
     if _client is None:
-        _client = ImageStreamClient.from_env(os.environ, offline_base_url=offline_engine_url())
+        client = ImageStreamClient.from_env(os.environ, offline_base_url=offline_engine_url())
+        if client.provider.is_offline:
+            # The engine's routes let through the installation's own key (or a personal API token).
+            client = ImageStreamClient(offline_engine_url(), engine_key(settings.data_dir()))
+        _client = client
     return _client
 
 

@@ -18,6 +18,7 @@ from email_image_app.domain.job_stream import JobInfo
 from email_image_app.domain.run_progress import STAGE_FROM_HISTORY, clamp_partial_images
 from email_image_app.domain.stored_results import FormSettings, final_view_of, steps_of, stored_result
 from email_image_app.imagegen.options import MAX_PROMPT_CHARS, MODELS
+from email_image_app.state.auth import require_signed_in
 from email_image_app.state.image_run import ImageRunState
 
 logger = logging.getLogger(__name__)
@@ -63,6 +64,8 @@ class StoredOfferState(ImageRunState, mixin=True):
     async def show_stored_result(self) -> None:
         job_id = self.stored_offer_id
         self._clear_stored_offer()
+        if await require_signed_in(self) is None:
+            return
         detail = await asyncio.to_thread(default_history().detail, job_id) if job_id else None
         if detail is not None and detail.final is not None:
             self._show_stored_job(detail)

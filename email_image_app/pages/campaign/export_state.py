@@ -21,6 +21,7 @@ from email_image_app.domain.store import image_store
 from email_image_app.imagegen.events import ImageUsage
 from email_image_app.imagegen.pricing import cost_usd
 from email_image_app.pages.campaign.tiles import TileRequest, TileView, plain
+from email_image_app.state.auth import require_signed_in
 from email_image_app.state.language import LanguageState
 from email_image_app.state.provider import current_provider
 
@@ -142,7 +143,7 @@ class CampaignExportState(rx.State):
     async def publish_preview(self):
         """Store the email with absolute image URLs, for the in-page preview (an iframe on that file)."""
         async with self:
-            export = await self._contents_in_language()
+            export = await self._contents_in_language() if await require_signed_in(self) else None
             if export is None:
                 return
             urls = dict(self._email_urls)
@@ -161,7 +162,8 @@ class CampaignExportState(rx.State):
     @rx.event(background=True)
     async def download_zip(self):
         async with self:
-            export = None if self.exporting else await self._contents_in_language()
+            signed_in = await require_signed_in(self) is not None
+            export = None if self.exporting or not signed_in else await self._contents_in_language()
             if export is None:
                 return
             self.exporting = True

@@ -30,6 +30,7 @@ from email_image_app.domain.run_progress import creeping_progress, expected_seco
 from email_image_app.domain.store import new_job_id
 from email_image_app.imagegen.events import ImageStreamError
 from email_image_app.imagegen.options import OptionsError
+from email_image_app.imagegen.pricing import estimate_cost_usd
 from email_image_app.pages.campaign.export_state import CampaignExportState
 from email_image_app.pages.campaign.form_state import CampaignFormState
 from email_image_app.pages.campaign.tiles import (
@@ -40,6 +41,7 @@ from email_image_app.pages.campaign.tiles import (
     format_label,
     plain,
 )
+from email_image_app.state.auth import AuthState, budget_refusal, require_signed_in
 from email_image_app.state.provider import current_provider, get_client
 
 logger = logging.getLogger(__name__)
@@ -80,7 +82,7 @@ class CampaignRunState(rx.State):
 
     @rx.event
     async def generate_campaign(self):
-        if self.running:
+        if self.running or await require_signed_in(self) is None:
             return None
         form = await self.get_state(CampaignFormState)
         requests = form.requests_for_run()
@@ -125,13 +127,15 @@ class CampaignRunState(rx.State):
         return f"{self.router.session.client_token}:{job_id}"
 
     @rx.event
-    def cancel_tile(self, key: str) -> None:
+    async def cancel_tile(self, key: str) -> None:
         tile = self._tile(key)
-        if tile is not None:
+        if tile is not None and await require_signed_in(self) is not None:
             self._cancel(tile)
 
     @rx.event
-    def cancel_all(self) -> None:
+    async def cancel_all(self) -> None:
+        if await require_signed_in(self) is None:
+            return
         for tile in self.tiles:
             self._cancel(tile)
 
@@ -152,6 +156,8 @@ class CampaignRunState(rx.State):
         position = next((index for index, tile in enumerate(self.tiles) if tile.key == key), None)
         if position is None or key not in self._requests or self.tiles[position].status not in RETRYABLE_STATUSES:
             return None
+        if await require_signed_in(self) is None:
+            return None
         form = await self.get_state(CampaignFormState)
         request = form.retried_request(key, plain(self._requests[key]))
         self._requests[key] = request
@@ -169,6 +175,9 @@ class CampaignRunState(rx.State):
     async def run_batch(self, keys: list[str]):
         """Run `keys` through the campaign's fanout; returns when every tile of it has ended."""
         async with self:
+            if await require_signed_in(self) is None:
+                self._end_batch()
+                return
             form = await self.get_state(CampaignFormState)
             campaign_id, limit, quality = self.campaign_id, form.concurrency, form.quality
         fanout = campaign_runner.open_fanout(campaign_id, limit)
@@ -194,6 +203,7 @@ class CampaignRunState(rx.State):
                 worth_a_preview = self.campaign_id == campaign_id and (
                     await self.get_state(CampaignExportState)
                 ).take_contents(campaign_id, self.tiles, self._requests, self._tile_jobs, self._run_meta)
+        yield AuthState.refresh_budget
         if worth_a_preview:
             yield CampaignExportState.publish_preview
 
@@ -239,11 +249,18 @@ class CampaignRunState(rx.State):
             request: TileRequest = plain(self._requests[key])
             run_key = self._tile_run_key(job_id)
             email_format, email_background = self._run_meta["email_format"], self._run_meta["email_background"]
+            who = await require_signed_in(self)
+            # Each tile is a paid request of its own: checked against what is left when it starts.
+            refusal = await budget_refusal(who, _estimate_usd(request)) if who is not None else message("signin_needed")
+            if refusal is not None:
+                tile.status = "failed"
+                tile.message = refusal.to_dict()
+                return
             tile.status = "running"
             tile.progress = int(progress_for(0, tile.total_partials + 1))
             form = await self.get_state(CampaignFormState)
             info = form._job_info(
-                request.prompt_sent, request.options, request.target, kind="campaign", parent_id=campaign_id
+                request.prompt_sent, request.options, request.target, kind="campaign", parent_id=campaign_id, owner=who
             )
         rendition = EmailRendition(email_format, email_background, BYTE_BUDGETS[request.kind])
         client = get_client()
@@ -307,6 +324,11 @@ class CampaignRunState(rx.State):
         elif isinstance(item, RateLimitWait):
             tile.status = "rate_limited"
             tile.wait_s = math.ceil(item.seconds)
+
+
+def _estimate_usd(request: TileRequest) -> float:
+    options = request.options
+    return estimate_cost_usd(options.model, options.size, options.quality, options.partial_images, len(request.prompt_sent))
 
 
 def _why_it_failed(outcome: Exception | None, tile: TileView, email_format: str) -> Message:

@@ -18,6 +18,7 @@ from email_image_app.domain.edit_uploads import MAX_REFERENCE_IMAGES, StoredUplo
 from email_image_app.domain.imaging import UploadError
 from email_image_app.domain.messages import Message, message, sentences
 from email_image_app.domain.store import new_job_id
+from email_image_app.state.auth import require_signed_in
 from email_image_app.state.image_run import ImageRunState
 
 MASK_MODES = ("none", "paint", "upload")
@@ -116,7 +117,7 @@ class EditInputsState(ImageRunState, mixin=True):
 
     @rx.event
     async def upload_image(self, files: list[rx.UploadFile]):
-        if self.running or not files:
+        if self.running or not files or await require_signed_in(self) is None:
             return
         file = files[0]
         name = file.name or "image"
@@ -134,7 +135,7 @@ class EditInputsState(ImageRunState, mixin=True):
 
     @rx.event
     async def upload_references(self, files: list[rx.UploadFile]):
-        if self.running or not files:
+        if self.running or not files or await require_signed_in(self) is None:
             return
         slots = max(0, MAX_REFERENCE_IMAGES - len(self.references))
         accepted, refused = files[:slots], files[slots:]
@@ -168,7 +169,7 @@ class EditInputsState(ImageRunState, mixin=True):
 
     @rx.event
     async def upload_mask(self, files: list[rx.UploadFile]):
-        if self.running or not files:
+        if self.running or not files or await require_signed_in(self) is None:
             return
         file = files[0]
         name = file.name or "mask"

@@ -25,6 +25,7 @@ from email_image_app.imagegen.pricing import estimate_cost_usd
 from email_image_app.imagegen.sizing import SizePlan, plan_edit_size, plan_size
 from email_image_app.domain.imaging import UploadError
 from email_image_app.pages.edit.inputs_state import UPLOAD_LIMITS, EditInputsState
+from email_image_app.state.auth import AuthState, budget_refusal, require_signed_in
 from email_image_app.state.provider import get_client
 
 AUTO_SIZE = "auto"  # keep the image's own size
@@ -108,9 +109,10 @@ class EditState(EditInputsState, rx.State):
             options, _ = self._edit_options()
         except (OptionsError, ValueError):
             return ""
-        return format_usd(
-            estimate_cost_usd(options.model, options.size, options.quality, options.partial_images, len(self.prompt))
-        )
+        return format_usd(self._estimate_usd(options))
+
+    def _estimate_usd(self, options: ImageOptions) -> float:
+        return estimate_cost_usd(options.model, options.size, options.quality, options.partial_images, len(self.prompt))
 
     @rx.var
     def has_input_fidelity(self) -> bool:
@@ -141,7 +143,8 @@ class EditState(EditInputsState, rx.State):
     async def edit(self, painted_mask: str = ""):
         """Start an edit. `painted_mask` is the painter's export (the Edit button runs it first)."""
         async with self:
-            if self.running:
+            who = await require_signed_in(self)
+            if who is None or self.running:
                 return
             prompt = self.prompt.strip()
             missing = self._missing_input(prompt, painted_mask)
@@ -157,8 +160,12 @@ class EditState(EditInputsState, rx.State):
             image_urls = [self.original_url, *(reference.url for reference in self.references)]
             info = self._job_info(
                 self._prompt_for_background(prompt), options, target,
-                kind="edit", input_images=len(image_urls), mask=self.mask_mode,
+                kind="edit", owner=who, input_images=len(image_urls), mask=self.mask_mode,
             )
+            refusal = await budget_refusal(who, self._estimate_usd(options))
+            if refusal is not None:  # over this month's budget: nothing goes to the provider
+                self.error = refusal.to_dict()
+                return
             run = self._start_run(info, options, target)
             events = edit_events(
                 get_client(), run.prompt, options,
@@ -174,11 +181,12 @@ class EditState(EditInputsState, rx.State):
             events, run.job_id, run.target, model=options.model, info=run.info, event_prefix="image-edit"
         ):
             yield browser_event
+        yield AuthState.refresh_budget
 
     @rx.event
     async def edit_again(self):
         """The result becomes the image to edit (stored again as a new upload); the run is cleared."""
-        if self.running or not self.final_url:
+        if self.running or not self.final_url or await require_signed_in(self) is None:
             return
         name = self.final_filename or "edited.png"
         data = await asyncio.to_thread(image_store.read, self.final_url)

@@ -13,8 +13,9 @@ from email_image_app.domain.formatting import format_usd
 from email_image_app.domain.messages import message
 from email_image_app.domain.run_progress import describe_options_error
 from email_image_app.domain.stored_results import settings_of_job
-from email_image_app.imagegen.options import MAX_PROMPT_CHARS, OptionsError
+from email_image_app.imagegen.options import MAX_PROMPT_CHARS, ImageOptions, OptionsError
 from email_image_app.imagegen.pricing import estimate_cost_usd
+from email_image_app.state.auth import AuthState, budget_refusal, require_signed_in
 from email_image_app.state.language import LanguageState
 from email_image_app.state.provider import get_client
 from email_image_app.state.stored_offer import StoredOfferState
@@ -36,7 +37,7 @@ class GenerateState(StoredOfferState, rx.State):
         """On load: with `?settings_from=<job id>`, fill the prompt and options from that job of the
         history, then take the parameter out of the address (a reload keeps what was typed since)."""
         job_id = self.router.url.query_parameters.get(SETTINGS_FROM, "")
-        if not job_id:
+        if not job_id or await require_signed_in(self) is None:
             return None
         try:
             settings = await asyncio.to_thread(settings_of_job, job_id)
@@ -62,15 +63,16 @@ class GenerateState(StoredOfferState, rx.State):
             options, _ = self._image_options()
         except OptionsError:
             return ""
-        amount = estimate_cost_usd(
-            options.model, options.size, options.quality, options.partial_images, len(self.prompt)
-        )
-        return format_usd(amount)
+        return format_usd(self._estimate_usd(options))
+
+    def _estimate_usd(self, options: ImageOptions) -> float:
+        return estimate_cost_usd(options.model, options.size, options.quality, options.partial_images, len(self.prompt))
 
     @rx.event(background=True)
     async def generate(self):
         async with self:
-            if self.running:
+            who = await require_signed_in(self)
+            if who is None or self.running:
                 return
             prompt = self.prompt.strip()
             if not prompt:
@@ -82,11 +84,18 @@ class GenerateState(StoredOfferState, rx.State):
             except OptionsError as exc:
                 self.error = describe_options_error(exc).to_dict()
                 return
-            info = self._job_info(self._prompt_to_send(prompt, options, target), options, target, kind="generation")
+            info = self._job_info(
+                self._prompt_to_send(prompt, options, target), options, target, kind="generation", owner=who
+            )
             if await self._offer_stored_result(info):
                 return  # exactly this was made before: the marketer chooses (show it / generate anyway)
             self._clear_stored_offer()
+            refusal = await budget_refusal(who, self._estimate_usd(options))
+            if refusal is not None:  # over this month's budget: nothing goes to the provider
+                self.error = refusal.to_dict()
+                return
             run = self._start_run(info, options, target)
         events = get_client().stream_generate(run.prompt, options)
         async for browser_event in self._follow_run(events, run.job_id, run.target, model=options.model, info=run.info):
             yield browser_event
+        yield AuthState.refresh_budget

@@ -128,7 +128,7 @@ def _opened_actions() -> rx.Component:
             ),
             rx.spacer(),
             rx.cond(
-                state.opened.status != "running",
+                (state.opened.status != "running") & state.can_delete,
                 rx.button(
                     rx.icon("trash-2", size=16), tr("delete"),
                     on_click=state.ask_delete, variant="soft", color_scheme="red", id="delete-button",

@@ -7,7 +7,7 @@ from typing import Any
 import reflex as rx
 
 from email_image_app.domain.history import JOB_KINDS, JOB_STATUSES
-from email_image_app.pages.history.state import ALL, HistoryState
+from email_image_app.pages.history.state import ALL, MINE, TEAM, HistoryState
 from email_image_app.state.language import tr
 
 
@@ -26,10 +26,23 @@ def _select(label_key: str, control_id: str, all_key: str, prefix: str, values: 
     )
 
 
+def _scope() -> rx.Component:
+    """Mine (the default) or Team: everyone's jobs, to look at and reuse, not to delete."""
+    return rx.segmented_control.root(
+        rx.segmented_control.item(tr("history_mine"), value=MINE, id="history-scope-mine"),
+        rx.segmented_control.item(tr("history_team"), value=TEAM, id="history-scope-team"),
+        value=HistoryState.scope,
+        on_change=HistoryState.set_scope,
+        size="3",
+        id="history-scope",
+    )
+
+
 def filters() -> rx.Component:
     """Search, the two selects and Refresh on one row; on a phone, search and Refresh on the first
     row and the selects sharing the second (the French labels are long)."""
     return rx.flex(
+        _scope(),
         rx.input(
             rx.input.slot(rx.icon("search", size=16)),
             value=HistoryState.search,

@@ -11,16 +11,19 @@ from typing import Any
 
 import reflex as rx
 
+from email_image_app.domain.accounts import SignedIn
 from email_image_app.domain.history import JOB_KINDS, JOB_STATUSES, GalleryQuery, default_history
 from email_image_app.domain.history_cards import ImageTile, JobCard, card_of, view_of
 from email_image_app.domain.messages import message
 from email_image_app.domain.store import image_store
+from email_image_app.state.auth import require_signed_in
 from email_image_app.state.image_run import base64_copied_toast
 from email_image_app.state.language import LanguageState
 
 logger = logging.getLogger(__name__)
 
 ALL = "all"  # a Radix select item cannot have an empty value
+MINE, TEAM = "mine", "team"  # whose jobs the gallery shows: one's own, or everyone's (read-only)
 # While a job on screen is running, the page looks again this often (ms), so it is seen to finish.
 WATCH_INTERVAL_MS = 2000
 
@@ -34,6 +37,7 @@ class HistoryState(rx.State):
     kind_filter: str = ALL
     status_filter: str = ALL
     search: str = ""
+    scope: str = MINE
     loaded: bool = False
     load_failed: bool = False
 
@@ -45,22 +49,29 @@ class HistoryState(rx.State):
     shown_download_url: str = ""  # the original behind it
     shown_filename: str = ""
     confirm_delete: bool = False
+    can_delete: bool = False  # the opened job is the person's own, or they are an admin
 
     # The loop that refreshes the page while a job shown is running: each start gets a new number,
     # and a tick of an older loop ends it, so one loop at most keeps going.
     _watch: int = 0
 
-    def _query(self) -> GalleryQuery:
+    def _query(self, who: SignedIn) -> GalleryQuery:
         return GalleryQuery(
             kind="" if self.kind_filter == ALL else self.kind_filter,
             status="" if self.status_filter == ALL else self.status_filter,
             search=self.search,
             page=self.page,
+            owner_id=who.account_id if self.scope == MINE else None,
         )
 
     async def _reload(self) -> None:
+        """The gallery as it is now, for the person signed in (nothing for anyone else)."""
+        who = await require_signed_in(self)
+        if who is None:
+            self.cards, self.total, self.dialog_open = [], 0, False
+            return
         try:
-            found = await asyncio.to_thread(default_history().gallery, self._query())
+            found = await asyncio.to_thread(default_history().gallery, self._query(who))
         except Exception:
             logger.exception("history: could not read the gallery")
             self.load_failed = True
@@ -158,6 +169,12 @@ class HistoryState(rx.State):
         return await self._first_page_of()
 
     @rx.event
+    async def set_scope(self, value: str | list[str]):
+        value = value[0] if isinstance(value, list) and value else value
+        self.scope = TEAM if value == TEAM else MINE
+        return await self._first_page_of()
+
+    @rx.event
     async def clear_filters(self):
         self.kind_filter = self.status_filter = ALL
         self.search = ""
@@ -172,12 +189,16 @@ class HistoryState(rx.State):
 
     @rx.event
     async def open_job(self, job_id: str):
+        who = await require_signed_in(self)
+        if who is None:
+            return None
         detail = await asyncio.to_thread(default_history().detail, job_id)
         if detail is None:
             return await self._job_gone()
         view = view_of(detail)
         self.opened, self.tiles = view.card, view.tiles
         self.confirm_delete = False
+        self.can_delete = _may_delete(who, detail.job.owner_id)
         if view.tiles:
             self._show(view.tiles[-1])  # the final image, or the last step received
         else:
@@ -203,6 +224,8 @@ class HistoryState(rx.State):
         history itself (`/?settings_from=<job id>`): this page knows nothing of the generator's state."""
         job_id = self.opened.id
         self.dialog_open = False
+        if await require_signed_in(self) is None:
+            return None
         if await asyncio.to_thread(default_history().detail, job_id) is None:
             return await self._job_gone()
         return rx.redirect(f"/?settings_from={job_id}")
@@ -217,7 +240,17 @@ class HistoryState(rx.State):
 
     @rx.event
     async def delete_opened(self):
-        deleted = await asyncio.to_thread(default_history().delete, self.opened.id, image_store)
+        """Delete the opened job: a member only their own, an admin anyone's. Checked here against
+        the database, whatever the page showed (the button is not there for others' jobs)."""
+        who = await require_signed_in(self)
+        if who is None:
+            return None
+        job_id = self.opened.id
+        detail = await asyncio.to_thread(default_history().detail, job_id)
+        if detail is not None and not _may_delete(who, detail.job.owner_id):
+            self.confirm_delete = False
+            return await self._toast("error", "job_not_yours")
+        deleted = await asyncio.to_thread(default_history().delete, job_id, image_store)
         self.dialog_open = self.confirm_delete = False
         await self._reload()
         if not deleted:
@@ -227,6 +260,10 @@ class HistoryState(rx.State):
     @rx.event
     async def base64_copied(self, size: int | None) -> rx.event.EventSpec:
         return await base64_copied_toast(self, size)
+
+
+def _may_delete(who: SignedIn, owner_id: int | None) -> bool:
+    return who.is_admin or (owner_id is not None and owner_id == who.account_id)
 
 
 def _tick_after(milliseconds: int, watch: int) -> rx.event.EventSpec:
