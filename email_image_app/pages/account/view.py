@@ -42,7 +42,7 @@ def account_page() -> rx.Component:
         rx.vstack(
             rx.text(AuthState.email, " · ", AuthState.role, id="account-who", color_scheme="gray"),
             rx.card(
-                rx.form(
+                rx.el.form(
                     rx.hstack(
                         rx.el.label(tr("account_token_label"), html_for="token-label"),
                         rx.input(id="token-label", name="label", max_length=100),

@@ -73,7 +73,7 @@ def _labelled(label_key: str, control: rx.Component, control_id: str) -> rx.Comp
 
 
 def _add_form() -> rx.Component:
-    return rx.form(
+    return rx.el.form(
         rx.flex(
             _labelled("signin_email", rx.input(id="new-email", name="email", type="email", required=True), "new-email"),
             _labelled(

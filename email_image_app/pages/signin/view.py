@@ -26,7 +26,7 @@ def _field(label_key: str, control_id: str, name: str, kind: str, autocomplete: 
 
 
 def _form(on_submit: rx.EventHandler, button_key: str, button_id: str, *, new_password: bool) -> rx.Component:
-    return rx.form(
+    return rx.el.form(
         rx.vstack(
             _field("signin_email", "signin-email", "email", "email", "username"),
             _field(
