@@ -12,8 +12,11 @@ from email_image_app.domain.accounts import Accounts
 from email_image_app.domain.history import JobHistory
 from email_image_app.domain.job_stream import JobInfo
 from email_image_app.domain.messages import Message
+from email_image_app.imagegen.client import Provider
+from email_image_app.pages.account.state import AccountState
 from email_image_app.pages.admin.state import AdminState
 from email_image_app.pages.history.state import HistoryState
+from email_image_app.state import auth as auth_module
 from email_image_app.state.auth import AuthState
 from tests.signed_in import Person, make_person, session_root, substate, use_database
 from tests.test_history import job_history  # noqa: F401  (the fixture: a migrated SQLite history)
@@ -59,6 +62,9 @@ def test_mine_by_default_and_team_on_request(job_history, people):
     assert [card.id for card in member.cards] == ["job-m"]
     asyncio.run(member.set_scope("team"))
     assert sorted(card.id for card in member.cards) == ["job-a", "job-m"]
+    assert {card.id: card.owner_email for card in member.cards} == {
+        "job-a": "admin@example.com", "job-m": "member@example.com"
+    }
 
 
 def test_a_member_cannot_delete_an_admins_job_even_by_calling_the_handler(job_history, people):
@@ -162,3 +168,54 @@ def test_an_admin_adds_a_member_with_a_budget_and_sees_the_month(job_history, pe
     assert Accounts(job_history.url).get(added.id).monthly_budget_usd is None
     asyncio.run(admin_page.set_disabled(people["admin"].who.account_id, True))  # the last admin
     assert Message.from_dict(admin_page.error).key == "account_last_admin"
+
+
+def test_five_wrong_passwords_slow_the_next_attempt(job_history, people, monkeypatch):
+    waits: list[float] = []
+
+    async def no_real_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(auth_module.asyncio, "sleep", no_real_sleep)
+    auth = substate(session_root(None), AuthState)
+    for _ in range(5):
+        sign_in(auth, "member@example.com", "wrong password here")
+    assert waits == []
+    sign_in(auth, "member@example.com", "wrong password here")
+    assert waits and waits[-1] > 0
+
+
+def test_my_account_shows_a_new_token_once_and_lists_it(job_history, people):
+    page = substate(session_root(people["member"]), AccountState)
+    asyncio.run(page.create_token({"label": "n8n"}))
+    token = page.new_token
+    assert token.startswith("eis_")
+    assert Accounts(job_history.url).for_api_token(token).email == "member@example.com"
+    assert [(row.label, row.last_used) for row in page.tokens][0][0] == "n8n"
+    asyncio.run(page.load())  # the page opened again: the token is not shown any more
+    assert page.new_token == "" and page.tokens[0].label == "n8n" and page.tokens[0].last_used != ""
+    signed_out = substate(session_root(None), AccountState)
+    asyncio.run(signed_out.create_token({"label": "x"}))
+    assert signed_out.new_token == ""
+
+
+def test_a_paid_request_over_the_budget_is_refused_and_the_offline_engine_never_is(job_history, people, monkeypatch):
+    accounts = Accounts(job_history.url)
+    accounts.set_budget("member@example.com", 0.0)
+    member = people["member"].who
+    monkeypatch.setattr(auth_module, "current_provider", lambda: Provider.for_url("https://api.openai.com/v1", "sk-x"))
+    refusal = asyncio.run(auth_module.budget_refusal(member, 0.04))
+    assert refusal is not None and refusal.key == "budget_exceeded"
+    assert refusal.render("en").startswith("Over your monthly budget: this request is estimated at $0.040, and $0.00 of your $0.00")
+    accounts.set_budget("member@example.com", 0.05)
+    assert asyncio.run(auth_module.budget_refusal(member, 0.04)) is None
+    assert asyncio.run(auth_module.budget_refusal(people["admin"].who, 1000.0)) is None  # unlimited
+    monkeypatch.setattr(auth_module, "current_provider", lambda: Provider.for_url("http://localhost/v1", "offline"))
+    accounts.set_budget("member@example.com", 0.0)
+    assert asyncio.run(auth_module.budget_refusal(member, 0.04)) is None  # free: never refused
+
+
+def test_the_apps_own_engine_key_still_reads_as_the_offline_engine():
+    assert Provider.for_url("http://localhost:3000/v1", "offline-s3cr3t").is_offline
+    assert Provider.for_url("http://localhost:3000/v1", "offline").is_offline
+    assert not Provider.for_url("http://localhost:3000/v1", "offlinex").is_offline

@@ -172,6 +172,11 @@ class Accounts:
         with self._session() as session:
             return session.get(Account, account_id)
 
+    def emails(self) -> dict[int, str]:
+        """Every account's email by id (who made a job, in the history's Team view)."""
+        with self._session() as session:
+            return {int(account_id): email for account_id, email in session.exec(select(Account.id, Account.email))}
+
     def by_email(self, email: str) -> Account | None:
         with self._session() as session:
             return session.exec(select(Account).where(col(Account.email) == normalize_email(email))).first()

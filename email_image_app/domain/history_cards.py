@@ -56,6 +56,7 @@ class JobCard:
     error: dict[str, Any] = field(default_factory=dict)
     has_error: bool = False
     owner_id: int = 0  # the account that made it; 0 for none (made before accounts, or by the CLI)
+    owner_email: str = ""  # who that is, shown in the history's Team view ("" when unknown)
 
 
 @dataclass

@@ -148,7 +148,9 @@ class AuthState(rx.State):
         self.email = self.role = self.budget_left = ""
         self.first_account = False
         self.signin_error = {}
-        return rx.remove_cookie(SESSION_COOKIE, {"path": "/"})
+        # A fresh tab state for whoever signs in next here: what this person had on screen (a
+        # run, an opened job) stays with the old state on the server, out of reach.
+        return [rx.remove_cookie(SESSION_COOKIE, {"path": "/"}), rx.clear_session_storage(), _RELOAD]
 
 
 def _message_of(exc: AccountError) -> Message:

@@ -5,13 +5,14 @@ both fresh while a job on screen is running. What it says in words is kept as me
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from datetime import datetime, timezone
 from typing import Any
 
 import reflex as rx
 
-from email_image_app.domain.accounts import SignedIn
+from email_image_app.domain.accounts import SignedIn, default_accounts
 from email_image_app.domain.history import JOB_KINDS, JOB_STATUSES, GalleryQuery, default_history
 from email_image_app.domain.history_cards import ImageTile, JobCard, card_of, view_of
 from email_image_app.domain.messages import message
@@ -77,7 +78,10 @@ class HistoryState(rx.State):
             self.load_failed = True
             return
         now = datetime.now(timezone.utc)
-        self.cards = [card_of(job, now) for job in found.jobs]
+        emails = await asyncio.to_thread(default_accounts().emails) if self.scope == TEAM else {}
+        self.cards = [
+            dataclasses.replace(card_of(job, now), owner_email=emails.get(job.owner_id or 0, "")) for job in found.jobs
+        ]
         self.total, self.page, self.pages = found.total, found.page, found.pages
         self.loaded, self.load_failed = True, False
 

@@ -14,7 +14,7 @@ from email_image_app.domain.history_cards import JobCard
 from email_image_app.pages.history.dialog_view import opened_job_dialog
 from email_image_app.pages.history.filters_view import filters
 from email_image_app.pages.history.labels import label_of, status_badge
-from email_image_app.pages.history.state import HistoryState
+from email_image_app.pages.history.state import TEAM, HistoryState
 from email_image_app.state.language import figures, money, say, tr
 
 
@@ -83,6 +83,10 @@ def _card(card: JobCard) -> rx.Component:
                 wrap="wrap",
             ),
             _facts(card),
+            rx.cond(
+                (HistoryState.scope == TEAM) & (card.owner_email != ""),
+                rx.text(card.owner_email, size="1", color_scheme="gray", class_name="job-owner"),
+            ),
             spacing="2",
             width="100%",
         ),
