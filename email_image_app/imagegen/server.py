@@ -33,7 +33,7 @@ marker is just prompt text:
 - `[[engine:401]]`: HTTP 401 `invalid_api_key`.
 - `[[engine:429]]`: HTTP 429 `rate_limit_exceeded` with `Retry-After: 1` (SDKs retry it).
 
-Reading and validating the requests (bodies, uploads, limits, OpenAI's errors) is engine_requests.py.
+Reading and validating the requests (bodies, limits, OpenAI's errors) is engine_requests.py; an edit's uploads, engine_uploads.py.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ from starlette.routing import Route, request_response
 from starlette.types import Receive, Scope, Send
 
 from email_image_app.imagegen import engine, engine_requests
+from email_image_app.imagegen import engine_uploads
 from email_image_app.imagegen.engine_errors import ApiError
 from email_image_app.imagegen.engine_inputs import EditInputs
 from email_image_app.imagegen.engine_requests import EngineLimits, ImageRequest
@@ -297,11 +298,11 @@ class EngineEndpoints:
     async def edits(self, request: Request) -> Response:
         request_id = f"req_{uuid.uuid4().hex}"
         try:
-            image_request, upload = await engine_requests.read_edit(request, self.limits)
-            checked = await asyncio.to_thread(engine_requests.check_images, upload, self.limits)
-            width, height = engine_requests.edit_output_size(image_request.options, checked.images[0])
+            image_request, upload = await engine_uploads.read_edit(request, self.limits)
+            checked = await asyncio.to_thread(engine_uploads.check_images, upload, self.limits)
+            width, height = engine_uploads.edit_output_size(image_request.options, checked.images[0])
             hook = self._hook(image_request.prompt)
-            inputs = await asyncio.to_thread(engine_requests.load_inputs, checked, width, height)
+            inputs = await asyncio.to_thread(engine_uploads.load_inputs, checked, width, height)
             sizes = tuple((image.width, image.height) for image in checked.images)
             job = ImageJob(image_request, width, height, hook=hook, inputs=inputs, input_sizes=sizes)
             return await self._respond(request, job, request_id)
