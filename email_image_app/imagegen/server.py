@@ -39,6 +39,7 @@ Reading and validating the requests (bodies, limits, OpenAI's errors) is engine_
 from __future__ import annotations
 
 import asyncio
+import collections
 import base64
 import json
 import logging
@@ -242,6 +243,9 @@ class EngineEndpoints:
         self._faults = faults
         self.limits = limits or EngineLimits()
         self.stats = EngineStats()
+        # With faults on (tests only), the prompts of streams that ended early, so a test can ask
+        # about its own request rather than read a counter every other stream moves.
+        self._ended_early_prompts: collections.deque[str] = collections.deque(maxlen=500)
 
     @property
     def step_delay(self) -> float:
@@ -271,7 +275,11 @@ class EngineEndpoints:
     async def status(self, request: Request) -> Response:
         """Counters of what the engine did (not an OpenAI route): lets tests and operators see
         that a cancelled stream really stopped the work."""
-        return JSONResponse({"engine": "offline", "step_delay": self.step_delay, **dataclasses.asdict(self.stats)})
+        body = {"engine": "offline", "step_delay": self.step_delay, **dataclasses.asdict(self.stats)}
+        word = request.query_params.get("prompt_contains")
+        if word and self.faults_enabled:
+            body["streams_ended_early_matching"] = sum(word in prompt for prompt in self._ended_early_prompts)
+        return JSONResponse(body)
 
     def _hook(self, prompt: str) -> str | None:
         """The fault marker to act on (None unless faults are enabled). The ones that are HTTP
@@ -405,6 +413,8 @@ class EngineEndpoints:
                 self.stats.streams_completed += 1
             else:
                 self.stats.streams_ended_early += 1
+                if self.faults_enabled:
+                    self._ended_early_prompts.append(job.prompt)
 
 
 def create_engine_app(
