@@ -8,6 +8,8 @@ PYTHON := $(VENV)/bin/python
 TOOLS := .tools
 BUN_VERSION := 1.4.4
 BUN := $(TOOLS)/node_modules/.bin/bun
+AXE_VERSION := 4.14.1
+AXE := $(TOOLS)/axe/node_modules/axe-core/axe.min.js
 
 # Reflex looks for bun on PATH once its own ($REFLEX_DIR/bun) is missing; ours comes from npm.
 export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
@@ -34,14 +36,17 @@ bench: setup-dev browser
 
 setup: $(VENV)/.installed $(BUN)
 
-setup-dev: setup $(VENV)/.installed-dev
+setup-dev: setup $(VENV)/.installed-dev $(AXE)
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check --upgrade pip
 
-$(VENV)/.installed: requirements.txt | $(VENV)/bin/python
+# Then the project itself, editable: the `email-image` console script in .venv/bin, running this
+# checkout's code (Reflex still imports the app from the working directory, the same files).
+$(VENV)/.installed: requirements.txt pyproject.toml | $(VENV)/bin/python
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
@@ -51,6 +56,10 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 $(BUN):
 	npm install --silent --no-audit --no-fund --prefix $(TOOLS) bun@$(BUN_VERSION)
 	$(BUN) --version
+
+# The accessibility tests load axe-core (from the npm registry) into each page.
+$(AXE):
+	npm install --silent --no-audit --no-fund --prefix $(TOOLS)/axe axe-core@$(AXE_VERSION)
 
 # Browser tests drive Debian's chromium through Playwright (Playwright cannot download browsers here).
 browser:

@@ -10,10 +10,10 @@ import sqlalchemy
 from alembic import context
 
 from email_image_app.domain import database
-from email_image_app.domain import history
+from email_image_app.domain import schema
 
 config = context.config
-target_metadata = history.metadata()
+target_metadata = schema.metadata()
 
 
 def run_migrations(connection: sqlalchemy.Connection) -> None:

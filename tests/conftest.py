@@ -55,7 +55,7 @@ def app_environment(
         REFLEX_HTTP_CLIENT_BIND_ADDRESS="0.0.0.0",
         EMAIL_IMAGE_DATA_DIR=str(data_dir),
         LOCAL_ENGINE_STEP_DELAY=step_delay,
-        LOCAL_ENGINE_FAULTS="1",  # the tests' [[engine:...]] markers in prompts make the engine fail
+        LOCAL_ENGINE_FAULTS="1",  # the browser tests use the [[engine:...]] markers
         PYTHONUNBUFFERED="1",
     )
     env.update(extra_env or {})

@@ -151,13 +151,18 @@ def test_email_html_is_table_based_600px_with_inline_styles(archive: zipfile.Zip
     assert order[0] == "email/logo-email.jpg" and order[1] == "email/hero-email.jpg" and order[-1] == "email/banner-email.jpg"
 
 
-def test_alt_texts_come_from_the_prompts_and_text_is_escaped(archive: zipfile.ZipFile, campaign: CampaignExport):
+def test_alt_texts_name_the_product_and_the_offer_and_text_is_escaped(archive: zipfile.ZipFile, campaign: CampaignExport):
     html_text = archive.read("email.html").decode()
     alts = {image["src"]: image["alt"] for image in parse(html_text).images}
-    assert alts == {image.email_entry: image.prompt for image in campaign.images}
+    offer = 'Summer sale: 30% off <all> "sneakers"'
+    assert alts["email/hero-email.jpg"] == alts["email/banner-email.jpg"] == offer
+    assert alts["email/logo-email.jpg"] == "Logo"
+    assert alts["email/product-sku-1-email.jpg"] == f"{TRICKY_NAME} – {offer}"
+    # Written for people with images off: never the prompt given to the model.
+    assert not any("showcase" in alt or "Professional marketing" in alt for alt in alts.values())
     assert "<script>" not in html_text and "<b>" not in html_text and "<all>" not in html_text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html_text
-    assert 'alt="Product showcase: Sneakers &quot;Bolt&quot; &lt;b&gt;&amp;&lt;/b&gt;' in html_text
+    assert 'alt="Sneakers &quot;Bolt&quot; &lt;b&gt;&amp;&lt;/b&gt; – Summer sale' in html_text
     assert "<title>Summer sale: 30% off &lt;all&gt; &quot;sneakers&quot;</title>" in html_text
 
 
@@ -180,7 +185,8 @@ def test_manifest_content(archive: zipfile.ZipFile, campaign: CampaignExport):
     records = {record["slot"]: record for record in manifest["images"]}
     assert set(records) == {image.slot_key for image in campaign.images}
     product = records["product-sku-1"]
-    assert product["prompt"] == product["alt"] == f"Product showcase: {TRICKY_NAME} - {TRICKY_DESCRIPTION}"
+    assert product["prompt"] == f"Product showcase: {TRICKY_NAME} - {TRICKY_DESCRIPTION}"
+    assert product["alt"] == f'{TRICKY_NAME} – Summer sale: 30% off <all> "sneakers"'
     assert product["prompt_sent"].endswith(". pastel")
     assert product["product"] == {"id": "SKU-1", "name": TRICKY_NAME, "description": TRICKY_DESCRIPTION}
     assert product["usage"]["total_tokens"] == 1050

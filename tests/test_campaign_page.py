@@ -81,6 +81,19 @@ def type_products(page, products: list[tuple[str, str]]) -> None:
     page.wait_for_function(
         f"document.querySelectorAll('textarea[id^=\"prompt-product-\"]').length === {len(products)}"
     )
+    # Each prompt is prefilled once the page has the row: typing into it before would race that update.
+    for number, (name, description) in enumerate(products, start=1):
+        wait_for_prompt(page, f"product-{number}", f"Product showcase: {name} - {description}")
+
+
+def wait_for_prompt(page, key: str, prompt: str) -> None:
+    page.wait_for_function(f"document.querySelector('#prompt-{key}')?.value === {json.dumps(prompt)}")
+
+
+def set_slot_prompt(page, key: str, prompt: str) -> None:
+    """Type a slot's prompt (e.g. with an `[[engine:...]]` fault marker) and wait until the page has it."""
+    page.fill(f"#prompt-{key}", prompt)
+    wait_for_prompt(page, key, prompt)
 
 
 def engine_status(app_server) -> dict:
@@ -202,8 +215,7 @@ def test_cancelling_one_tile_leaves_the_others_finishing_and_it_can_be_retried(p
 def test_a_failing_tile_says_why_and_does_not_stop_the_others(page, app_server):
     open_campaign(page, app_server.url, "Garden party")
     type_products(page, [("Rattan chair", "Natural"), ("Parasol", "Striped")])
-    page.fill("#prompt-product-1", "Product showcase: Rattan chair [[engine:cut]]")
-    page.wait_for_function("document.querySelector('#prompt-product-1').value.includes('[[engine:cut]]')")
+    set_slot_prompt(page, "product-1", "Product showcase: Rattan chair [[engine:cut]]")
     page.click("#generate-campaign")
 
     wait_for_statuses(page, {"hero": "completed", "product-1": "failed", "product-2": "completed"})
@@ -248,11 +260,36 @@ def test_a_rate_limited_tile_waits_as_told_then_tries_once_more(page, app_server
     page.evaluate(RECORD_TILE_STATUSES)
     type_products(page, [("Snow boots", "Waterproof")])
     # The engine answers 429 with Retry-After: 1 to every request carrying this marker.
-    page.fill("#prompt-product-1", "Product showcase: Snow boots [[engine:429]]")
-    page.wait_for_function("document.querySelector('#prompt-product-1').value.includes('[[engine:429]]')")
+    set_slot_prompt(page, "product-1", "Product showcase: Snow boots [[engine:429]]")
     page.click("#generate-campaign")
 
     wait_for_statuses(page, {"hero": "completed", "product-1": "failed"})
     statuses = page.evaluate("window.__tileStatuses")
     assert statuses["tile-product-1"] == ["waiting", "running", "rate_limited", "failed"], statuses
     assert "Rate limited by the provider. Try again after 1 s." in page.inner_text("#tile-product-1 .tile-error")
+
+
+def test_a_failed_tile_says_why_in_english_then_in_french_after_a_switch(page, app_server):
+    from tests.test_generate_page import choose
+
+    open_campaign(page, app_server.url, "Spring linen")
+    type_products(page, [("Linen shirt", "White")])
+    # The offline engine answers 401 (invalid API key) to every request carrying this marker.
+    set_slot_prompt(page, "product-1", "Product showcase: Linen shirt [[engine:401]]")
+    page.click("#generate-campaign")
+
+    wait_for_statuses(page, {"hero": "completed", "product-1": "failed"})
+    error = page.locator("#tile-product-1 .tile-error")
+    assert error.inner_text() == "The API key was rejected (HTTP 401). Check OPENAI_API_KEY on the server."
+    assert page.inner_text("#tile-product-1 .tile-status") == "Failed"
+    assert page.inner_text("#campaign-progress").strip() == "1 of 2 done"
+
+    # The error is kept as a message, not as a sentence: switching the language re-words it.
+    choose(page, "language-select", "Français")
+    page.wait_for_function(
+        "document.querySelector('#tile-product-1 .tile-error').innerText"
+        " === 'Clé API refusée (HTTP 401). Vérifiez OPENAI_API_KEY sur le serveur.'"
+    )
+    assert page.inner_text("#tile-product-1 .tile-status") == "Échec"
+    assert page.inner_text("#campaign-progress").strip() == "1 sur 2 terminées"
+    assert "1 en échec" in page.inner_text("#campaign-results")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from email_image_app.domain.campaign.plan import (
+    ALT_MAX_CHARS,
+    alt_text,
     BYTE_BUDGETS,
     Product,
     ProductCsvError,
@@ -85,3 +87,17 @@ def test_unknown_product_size_is_refused():
 def test_brand_notes_are_appended_to_the_prompt():
     assert with_brand_notes("Product showcase: Hat.", " pastel colours ") == "Product showcase: Hat. pastel colours"
     assert with_brand_notes("Product showcase: Hat", "") == "Product showcase: Hat"
+
+
+def test_alt_texts_are_for_readers_with_images_off():
+    subject = "  Autumn sale:   30% off everything. "
+    assert alt_text("hero", subject) == "Autumn sale: 30% off everything"
+    assert alt_text("banner", subject) == "Autumn sale: 30% off everything"
+    assert alt_text("product", subject, "Trail runner") == "Trail runner – Autumn sale: 30% off everything"
+    assert alt_text("product", "", "Trail runner") == "Trail runner"
+    assert alt_text("logo", subject) == "Logo"
+
+
+def test_long_alt_texts_are_cut_at_a_word():
+    alt = alt_text("product", "Winter " + "warm " * 40, "Wool scarf")
+    assert len(alt) <= ALT_MAX_CHARS and alt.endswith("warm…") and alt.startswith("Wool scarf – Winter")

@@ -11,7 +11,8 @@ from pathlib import Path
 import email_image_app
 
 PACKAGE_DIR = Path(email_image_app.__file__).resolve().parent
-DOMAIN_PACKAGES = ("email_image_app.imagegen", "email_image_app.domain")
+# The command line is held to the same rule: it starts without loading a web framework.
+DOMAIN_PACKAGES = ("email_image_app.imagegen", "email_image_app.domain", "email_image_app.cli")
 
 
 def domain_modules() -> list[str]:

@@ -22,11 +22,11 @@ from PIL import Image
 
 from email_image_app.domain.messages import Message, message
 from email_image_app.domain import database
-from email_image_app.domain import history
+from email_image_app.domain import history, schema
 from email_image_app.domain import cancellation
 from email_image_app.domain import stored_results
 from email_image_app.domain.history import GalleryQuery, JobHistory, cache_key_of
-from email_image_app.domain.history_cards import already_made_label, card_of, view_of, when_labels
+from email_image_app.domain.history_cards import already_made_label, card_of, how_long_ago, view_of
 from email_image_app.domain.job_stream import FinalSaved, JobInfo, JobTarget, StepSaved, store_stream
 from email_image_app.imagegen.client import OFFLINE_API_KEY, ImageStreamClient
 from email_image_app.imagegen.events import AuthenticationError, IncompleteStreamError
@@ -40,14 +40,14 @@ OFFLINE = history.OFFLINE_PROVIDER_LABEL
 
 @pytest.fixture(scope="module")
 def engine_url() -> Iterator[str]:
-    with serve_asgi(create_engine_app(step_delay=0)) as url:
+    with serve_asgi(create_engine_app(step_delay=0, faults=True)) as url:
         yield url + "/v1"
 
 
 @pytest.fixture(scope="module")
 def slow_engine_url() -> Iterator[str]:
     """Events 0.3 s apart: time to cancel between two of them."""
-    with serve_asgi(create_engine_app(step_delay=0.3)) as url:
+    with serve_asgi(create_engine_app(step_delay=0.3, faults=True)) as url:
         yield url + "/v1"
 
 
@@ -142,7 +142,7 @@ def test_migration_creates_the_database_in_an_empty_folder_and_matches_the_model
     # The committed migrations build exactly what the models describe (no forgotten makemigrations).
     engine = sqlalchemy.create_engine(url)
     with engine.connect() as connection:
-        differences = alembic.autogenerate.compare_metadata(MigrationContext.configure(connection), history.metadata())
+        differences = alembic.autogenerate.compare_metadata(MigrationContext.configure(connection), schema.metadata())
     engine.dispose()
     assert differences == []
 
@@ -438,11 +438,16 @@ def test_search_takes_percent_and_underscore_literally(job_history):
 
 def test_when_labels_in_both_languages():
     now = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
-    assert when_labels(now - timedelta(seconds=20), now) == ("just now", "à l'instant")
-    assert when_labels(now - timedelta(minutes=5), now) == ("5 min ago", "il y a 5 min")
-    assert when_labels(now - timedelta(hours=3), now) == ("3 h ago", "il y a 3 h")
-    assert when_labels(now - timedelta(days=1, hours=2), now) == ("yesterday", "hier")
-    assert when_labels(now - timedelta(days=10), now) == ("2026-11-16", "2026-11-16")
+
+    def when_labels(moment: datetime) -> tuple[str, str]:
+        said = how_long_ago(moment, now)  # a message, worded by the page in its language
+        return said.render("en"), said.render("fr")
+
+    assert when_labels(now - timedelta(seconds=20)) == ("just now", "à l'instant")
+    assert when_labels(now - timedelta(minutes=5)) == ("5 min ago", "il y a 5 min")
+    assert when_labels(now - timedelta(hours=3)) == ("3 h ago", "il y a 3 h")
+    assert when_labels(now - timedelta(days=1, hours=2)) == ("yesterday", "hier")
+    assert when_labels(now - timedelta(days=10)) == ("2026-11-16", "2026-11-16")
     assert already_made_label(now - timedelta(minutes=5), now).render("en") == "Already made 5 min ago."
     assert already_made_label(now - timedelta(days=10), now).render("fr") == "Déjà créée le 2026-11-16."
 

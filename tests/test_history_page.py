@@ -171,3 +171,33 @@ def test_a_running_job_is_seen_to_finish_without_pressing_refresh(page, app_serv
     page.wait_for_selector(f".job-card[data-job-id='{job_id}'][data-status='failed']", timeout=8_000)
     page.wait_for_function("document.querySelector('#job-dialog .status-badge')?.innerText === 'Failed'")
     assert "stream was cut" in page.inner_text("#opened-error")
+
+
+def test_the_when_label_and_a_failed_jobs_reason_re_word_when_the_language_switches(page, app_server):
+    word = unique_word()
+    history = app_history(app_server)
+    job_id = new_job_id()
+    info = JobInfo("generation", f"Spring boots teaser {word}", "gpt-image-1.5", "Offline engine", {"quality": "low"})
+    history.start(job_id, info, 400, 400)
+    history.finish(job_id, "failed", error=message("error_incomplete"), duration_ms=700)
+
+    card = find_card(page, app_server.url, word)
+    when = card.locator(".job-when")
+    assert when.inner_text() == "just now"
+    # The card may show before the search narrows the gallery to it: the count follows.
+    page.wait_for_function("document.querySelector('#history-count')?.innerText === '1 job · Page 1 of 1'")
+    choose(page, "language-select", "Français")  # the header's language, no reload
+    page.wait_for_function("document.querySelector('.job-card .job-when')?.innerText === \"à l'instant\"")
+    assert page.inner_text("#history-count") == "1 tâche · Page 1 sur 1"
+
+    card.click()
+    page.wait_for_selector("#opened-error")
+    assert page.inner_text("#opened-error").strip() == "Le flux s'est interrompu avant l'image finale. Réessayez."
+    assert page.inner_text("#opened-when").startswith("à l'instant · ")
+    page.keyboard.press("Escape")
+    choose(page, "language-select", "English")
+    page.wait_for_function("document.querySelector('.job-card .job-when')?.innerText === 'just now'")
+    card.click()
+    page.wait_for_selector("#opened-error")
+    assert page.inner_text("#opened-error").strip() == "The stream was cut before the final image. Try again."
+    assert page.inner_text("#opened-when").startswith("just now · ")

@@ -16,7 +16,7 @@ from tests.loopback import serve_asgi
 
 @pytest.fixture(scope="module")
 def sdk() -> Iterator[openai.OpenAI]:
-    with serve_asgi(create_engine_app(step_delay=0)) as url:
+    with serve_asgi(create_engine_app(step_delay=0, faults=True)) as url:
         client = openai.OpenAI(base_url=f"{url}/v1", api_key="offline", max_retries=0)
         yield client
         client.close()

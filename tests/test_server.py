@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from email_image_app.imagegen.engine_requests import EngineLimits
-from email_image_app.imagegen.server import STEP_DELAY_ENV, EngineEndpoints, create_engine_app
+from email_image_app.imagegen.server import FAULTS_ENV, STEP_DELAY_ENV, EngineEndpoints, create_engine_app
 from tests.loopback import serve_asgi
 
 FRAME = re.compile(rb"event: ([a-z_.]+)\ndata: ([^\n]*)\n\n")
@@ -382,6 +382,12 @@ def test_step_delay_comes_from_the_environment_at_request_time(monkeypatch):
 # --- test hooks ----------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def faults_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The markers act only with LOCAL_ENGINE_FAULTS=1, read by the engine at each request."""
+    monkeypatch.setenv(FAULTS_ENV, "1")
+
+
 @pytest.mark.parametrize(
     "marker, error_type, code",
     [
@@ -389,7 +395,7 @@ def test_step_delay_comes_from_the_environment_at_request_time(monkeypatch):
         ("[[engine:moderation]]", "image_generation_user_error", "moderation_blocked"),
     ],
 )
-def test_hook_sends_a_mid_stream_error_after_one_partial(http, marker, error_type, code):
+def test_hook_sends_a_mid_stream_error_after_one_partial(http, faults_on, marker, error_type, code):
     _, events = stream(http, "/v1/images/generations", json={"prompt": f"Sale {marker}", "stream": True, "partial_images": 3})
     assert [name for name, _ in events] == ["image_generation.partial_image", "error"]
     error = events[1][1]
@@ -397,7 +403,7 @@ def test_hook_sends_a_mid_stream_error_after_one_partial(http, marker, error_typ
     assert error["sequence_number"] == 1
 
 
-def test_cut_hook_closes_the_stream_without_completed(http):
+def test_cut_hook_closes_the_stream_without_completed(http, faults_on):
     _, events = stream(
         http, "/v1/images/edits",
         data={"prompt": "x [[engine:cut]]", "stream": "true"}, files={"image": ("a.png", png((64, 64)), "image/png")},
@@ -405,14 +411,14 @@ def test_cut_hook_closes_the_stream_without_completed(http):
     assert [name for name, _ in events] == ["image_edit.partial_image"] * 2
 
 
-def test_auth_and_rate_limit_hooks(http):
+def test_auth_and_rate_limit_hooks(http, faults_on):
     assert_openai_error(http.post("/v1/images/generations", json={"prompt": "x [[engine:401]]"}), 401, None, "invalid_api_key")
     response = http.post("/v1/images/generations", json={"prompt": "x [[engine:429]]", "stream": True})
     assert_openai_error(response, 429, None, "rate_limit_exceeded")
     assert response.headers["retry-after"] == "1"
 
 
-def test_error_hooks_without_stream_are_http_errors(http):
+def test_error_hooks_without_stream_are_http_errors(http, faults_on):
     assert_openai_error(http.post("/v1/images/generations", json={"prompt": "x [[engine:error]]"}), 500, None, "image_generation_failed")
     error = assert_openai_error(http.post("/v1/images/generations", json={"prompt": "x [[engine:moderation]]"}), 400, None, "moderation_blocked")
     assert error["moderation_details"]["moderation_stage"] == "output"

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, AsyncIterator
 
-import sqlalchemy
 from sqlalchemy import JSON, Index, Text, UniqueConstraint
 from sqlmodel import Field, Session, SQLModel, col, delete, func, select, update
 
@@ -95,6 +94,8 @@ class Job(SQLModel, table=True):
     cost_usd: float | None = None
     error: str | None = Field(default=None, sa_type=Text)
     parent_id: str | None = Field(default=None, max_length=64, index=True)
+    # The account that asked for it (no foreign key: jobs outlive a deleted account's row).
+    owner_id: int | None = Field(default=None, index=True)
     cache_key: str = Field(max_length=64, index=True)
     # Kept on the job so one row draws a gallery card: no join to `images` per card.
     partial_count: int = 0
@@ -128,12 +129,6 @@ class JobImage(SQLModel, table=True):
     width: int
     height: int
     elapsed_ms: int | None = None  # since the request was sent
-
-
-def metadata() -> sqlalchemy.MetaData:
-    """The tables' metadata. SQLModel's shared metadata is what Reflex's registry already hands to
-    `reflex db makemigrations`, so these tables need no registration of their own."""
-    return SQLModel.metadata
 
 
 def cache_key(kind: str, prompt: str, options: dict[str, Any], provider: str) -> str:
@@ -263,6 +258,7 @@ class JobHistory:
             target_width=width,
             target_height=height,
             parent_id=info.parent_id,
+            owner_id=info.owner_id,
             cache_key=cache_key_of(info),
             **_NO_OUTCOME,
         )

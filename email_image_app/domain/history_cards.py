@@ -1,5 +1,6 @@
 """Past jobs as the pages show them: plain, serialisable cards and image tiles with ready-made
-labels (sizes, times, tokens, cost). No database and no components here."""
+labels (sizes, times, tokens, cost) and messages for what is said in words ("5 min ago", why a job
+failed), worded by the page in its language. No database and no components here."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from typing import Any
 from datetime import datetime, timezone
 
 from email_image_app.domain.history import Job, JobDetail, JobImage
+from email_image_app.domain.messages import Message, message
 from email_image_app.imagegen.sizing import read_composition_hint
 from email_image_app.domain.formatting import format_bytes, format_seconds, format_usd
-from email_image_app.domain.messages import Message, message
 
 PROMPT_PREVIEW_CHARS = 140
 
@@ -40,8 +41,8 @@ class JobCard:
     provider: str = ""
     size: str = ""  # "1200×600"
     cover_url: str = ""
-    when_en: str = ""
-    when_fr: str = ""
+    # How long ago it was made: a message as data (`Message.to_dict()`), worded by the page.
+    when: dict[str, Any] = field(default_factory=dict)
     when_exact: str = ""  # "2026-11-26 14:03 UTC"
     duration: str = ""
     tokens: str = ""
@@ -66,29 +67,22 @@ class JobView:
     final_filename: str = ""
 
 
-
-
-
-
-def when_labels(moment: datetime, now: datetime | None = None) -> tuple[str, str]:
-    """How long ago, in English and French ("5 min ago", "il y a 5 min"); a date past a week."""
+def how_long_ago(moment: datetime, now: datetime | None = None) -> Message:
+    """How long ago `moment` was ("5 min ago" / "il y a 5 min"); its date past a week."""
     now = now or datetime.now(timezone.utc)
     seconds = max(0, int((now - moment).total_seconds()))
     if seconds < 60:
-        return "just now", "à l'instant"
+        return message("when_just_now")
     if seconds < 3600:
-        minutes = seconds // 60
-        return f"{minutes} min ago", f"il y a {minutes} min"
+        return message("when_minutes", count=seconds // 60)
     if seconds < 86400:
-        hours = seconds // 3600
-        return f"{hours} h ago", f"il y a {hours} h"
+        return message("when_hours", count=seconds // 3600)
     days = seconds // 86400
     if days == 1:
-        return "yesterday", "hier"
+        return message("when_yesterday")
     if days < 7:
-        return f"{days} days ago", f"il y a {days} jours"
-    date = moment.strftime("%Y-%m-%d")
-    return date, date
+        return message("when_days", count=days)
+    return message("when_date", date=moment.strftime("%Y-%m-%d"))
 
 
 def _cost_label(job: Job) -> str:
@@ -96,7 +90,6 @@ def _cost_label(job: Job) -> str:
 
 
 def card_of(job: Job, now: datetime | None = None) -> JobCard:
-    when_en, when_fr = when_labels(job.created_at, now)
     written, _ = read_composition_hint(job.prompt)  # what the marketer wrote, without our crop advice
     prompt = " ".join(written.split())
     return JobCard(
@@ -109,8 +102,7 @@ def card_of(job: Job, now: datetime | None = None) -> JobCard:
         provider=job.provider,
         size=f"{job.target_width}×{job.target_height}",
         cover_url=job.cover_url or "",
-        when_en=when_en,
-        when_fr=when_fr,
+        when=how_long_ago(job.created_at, now).to_dict(),
         when_exact=job.created_at.strftime("%Y-%m-%d %H:%M UTC"),
         duration=format_seconds(job.duration_ms),
         tokens=f"{job.total_tokens:,}" if job.total_tokens else "",
@@ -159,17 +151,7 @@ def final_info(image: JobImage) -> str:
 
 def already_made_label(moment: datetime, now: datetime | None = None) -> Message:
     """'Already made 5 min ago.' / 'Déjà créée le 2026-11-12.', as a message."""
-    now = now or datetime.now(timezone.utc)
-    seconds = max(0, int((now - moment).total_seconds()))
-    days = seconds // 86400
-    if seconds < 60:
-        return message("already_made_just_now")
-    if seconds < 3600:
-        return message("already_made_minutes", count=seconds // 60)
-    if days < 1:
-        return message("already_made_hours", count=seconds // 3600)
-    if days == 1:
-        return message("already_made_yesterday")
-    if days < 7:
-        return message("already_made_days", count=days)
-    return message("already_made_on", date=moment.strftime("%Y-%m-%d"))
+    when = how_long_ago(moment, now)
+    if when.key == "when_date":
+        return message("already_made_on", **when.params)
+    return message("already_made", when=when)

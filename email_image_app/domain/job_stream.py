@@ -63,6 +63,7 @@ class JobInfo:
     provider: str
     options: dict[str, object]  # the request fields sent, plus "target_size"
     parent_id: str | None = None  # e.g. the campaign a tile belongs to
+    owner_id: int | None = None  # the account that asked (None: made before accounts, or by the CLI alone)
 
 
 @dataclass(frozen=True)

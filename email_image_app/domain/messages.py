@@ -83,6 +83,29 @@ STRINGS: dict[str, tuple[str, str]] = {
     "campaign_subject_missing": ("Enter the campaign subject.", "Entrez l'objet de la campagne."),
     "campaign_prompt_missing": ("Every image needs a prompt.", "Chaque image a besoin d'une description."),
     "zip_failed": ("The ZIP could not be built. Try again.", "Le ZIP n'a pas pu être créé. Réessayez."),
+    # Accounts, sign-in and budgets (domain.accounts, domain.spending)
+    "account_email_invalid": ("'{email}' is not an email address.", "« {email} » n'est pas une adresse e-mail."),
+    "account_role_invalid": ("Unknown role '{role}': use admin or member.", "Rôle inconnu « {role} » : admin ou member."),
+    "account_password_short": (
+        "The password needs at least {count} characters.",
+        "Le mot de passe doit compter au moins {count} caractères.",
+    ),
+    "account_budget_negative": ("A budget cannot be negative.", "Un budget ne peut pas être négatif."),
+    "account_email_taken": ("An account already uses {email}.", "Un compte utilise déjà {email}."),
+    "account_first_exists": (
+        "The first account already exists: ask an admin for yours.",
+        "Le premier compte existe déjà : demandez le vôtre à un administrateur.",
+    ),
+    "account_unknown": ("No account for {email}.", "Aucun compte pour {email}."),
+    "account_last_admin": (
+        "This is the last active admin: make another admin first.",
+        "C'est le dernier administrateur actif : nommez-en un autre d'abord.",
+    ),
+    "signin_refused": ("Wrong email or password.", "E-mail ou mot de passe incorrect."),
+    "budget_exceeded": (
+        "Over your monthly budget: this request is estimated at {estimate}, and {left} of your {budget} is left this month. Nothing was sent to the provider.",
+        "Budget mensuel dépassé : cette demande est estimée à {estimate}, et il vous reste {left} sur {budget} ce mois-ci. Rien n'a été envoyé au fournisseur.",
+    ),
     # Why a request failed (domain.error_messages)
     "verbatim": ("{text}", "{text}"),
     "sentences": ("{first} {rest}", "{first} {rest}"),
@@ -262,10 +285,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status_failed": ("Failed", "Échec"),
     "status_cancelled": ("Cancelled", "Annulée"),
     "status_interrupted": ("Interrupted", "Interrompue"),
-    "job": ("job", "tâche"),
-    "jobs": ("jobs", "tâches"),
-    "page": ("Page", "Page"),
-    "page_of": ("of", "sur"),
     "previous": ("Previous", "Précédente"),
     "next": ("Next", "Suivante"),
     "refresh": ("Refresh", "Actualiser"),
@@ -293,6 +312,19 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The history could not be read. Check the database (EMAIL_IMAGE_DB_URL) and the server log.",
         "Impossible de lire l'historique. Vérifiez la base de données (EMAIL_IMAGE_DB_URL) et le journal du serveur.",
     ),
+    # History page (pages/history): how long ago a job was made (domain.history_cards.how_long_ago)
+    # and the page's toasts.
+    "when_just_now": ("just now", "à l'instant"),
+    "when_minutes": ("{count} min ago", "il y a {count} min"),
+    "when_hours": ("{count} h ago", "il y a {count} h"),
+    "when_yesterday": ("yesterday", "hier"),
+    "when_days": ("{count} days ago", "il y a {count} jours"),
+    "when_date": ("{date}", "{date}"),
+    "job_gone": ("This job is no longer in the history.", "Cette tâche n'est plus dans l'historique."),
+    "job_not_deleted": ("This job is running or already deleted.", "Cette tâche est en cours ou déjà supprimée."),
+    "job_deleted": ("Job and images deleted.", "Tâche et images supprimées."),
+    "history_count_one": ("{count} job · Page {page} of {pages}", "{count} tâche · Page {page} sur {pages}"),
+    "history_count": ("{count} jobs · Page {page} of {pages}", "{count} tâches · Page {page} sur {pages}"),
     # Campaign page
     "campaign_title": ("Make a whole email campaign", "Créer toute une campagne d'e-mail"),
     "campaign_subtitle": (
@@ -317,6 +349,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "paste_csv": ("Paste CSV", "Coller un CSV"),
     # The header the parser recognises is English in both languages (campaign_plan.CSV_HEADER).
     "csv_label": ("Products as CSV: id,name,description", "Produits en CSV : id,name,description"),
+    "csv_placeholder": (
+        'id,name,description\nSKU-1,Red sneakers,"Canvas upper, white sole"',
+        'id,name,description\nSKU-1,Baskets rouges,"Dessus en toile, semelle blanche"',
+    ),
     "csv_import": ("Use these products", "Utiliser ces produits"),
     "csv_help": (
         "Replaces the rows above. A header line is optional; quote text that contains commas.",
@@ -347,9 +383,8 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Le JPEG s'affiche partout ; le WebP est plus léger mais Outlook pour Windows ne l'affiche pas.",
     ),
     "generate_campaign": ("Generate campaign", "Générer la campagne"),
-    "image_to_make_count": ("image to make", "image à créer"),
-    "images_to_make_count": ("images to make", "images à créer"),
-    "at_once": ("at once", "en même temps"),
+    "campaign_plan_one": ("{count} image to make · {at_once} at once", "{count} image à créer · {at_once} en même temps"),
+    "campaign_plan_many": ("{count} images to make · {at_once} at once", "{count} images à créer · {at_once} en même temps"),
     "generate_help": (
         "Each image streams into its own tile below; cancel or retry any one of them.",
         "Chaque image arrive dans sa propre vignette ci-dessous ; annulez ou relancez-en une seule.",
@@ -359,19 +394,21 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Fill in the subject and products, then Generate campaign: one tile per image appears here.",
         "Renseignez l'objet et les produits, puis Générer la campagne : une vignette par image apparaît ici.",
     ),
-    "of": ("of", "sur"),
-    "done": ("done", "terminées"),
-    "failed": ("failed", "en échec"),
-    "cancelled_count": ("cancelled", "annulées"),
+    "of": ("of", "sur"),  # the generator's "Partial 2 of 3" too (components.run_view)
+    "campaign_progress": ("{done} of {total} done", "{done} sur {total} terminées"),
+    "campaign_failed_count": ("{count} failed", "{count} en échec"),
+    "campaign_cancelled_count": ("{count} cancelled", "{count} annulées"),
+    "campaign_elapsed": ("Elapsed {seconds} s", "Écoulé {seconds} s"),
     "cancel_all": ("Cancel all", "Tout annuler"),
     "rate_limit_pause": (
-        "The provider is rate-limiting us: new images start again in",
-        "Le fournisseur limite le débit : les nouvelles images reprennent dans",
+        "The provider is rate-limiting us: new images start again in {seconds} s.",
+        "Le fournisseur limite le débit : les nouvelles images reprennent dans {seconds} s.",
     ),
     "tile_waiting": ("Waiting for its turn", "En attente de son tour"),
     "request_sent": ("Request sent", "Demande envoyée"),
     "partial": ("Partial", "Étape"),
-    "rate_limited_wait": ("Rate limited: one more try in", "Débit limité : nouvel essai dans"),
+    "tile_partial": ("Partial {step} / {steps}", "Étape {step} / {steps}"),
+    "rate_limited_wait": ("Rate limited: one more try in {seconds} s", "Débit limité : nouvel essai dans {seconds} s"),
     "rate_limited_retrying": ("Rate limited: trying again…", "Débit limité : nouvel essai…"),
     "tile_compressing": ("Making the email-ready copy…", "Préparation de la copie e-mail…"),
     "tile_done": ("Done", "Terminée"),
@@ -391,6 +428,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "email_preview": ("Email preview", "Aperçu de l'e-mail"),
     "list_price": ("(estimate at list price)", "(estimation au prix catalogue)"),
+    "email_too_large": (
+        "The image cannot be compressed to {budget_kb} KB as {format}, even small and at low quality.",
+        "L'image ne peut pas être compressée à {budget_kb} Ko en {format}, même petite et de faible qualité.",
+    ),
     # Shared by every page
     "colon": (": ", " : "),  # French sets a space before the colon
     "percent": ("%", "\u202f%"),  # and before the percent sign (a narrow no-break one)
@@ -443,11 +484,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Quality '{asked}' is called '{used}' on {model}.",
         "La qualité « {asked} » s'appelle « {used} » sur {model}.",
     ),
-    "already_made_just_now": ("Already made just now.", "Déjà créée à l'instant."),
-    "already_made_minutes": ("Already made {count} min ago.", "Déjà créée il y a {count} min."),
-    "already_made_hours": ("Already made {count} h ago.", "Déjà créée il y a {count} h."),
-    "already_made_yesterday": ("Already made yesterday.", "Déjà créée hier."),
-    "already_made_days": ("Already made {count} days ago.", "Déjà créée il y a {count} jours."),
+    "already_made": ("Already made {when}.", "Déjà créée {when}."),
     "already_made_on": ("Already made on {date}.", "Déjà créée le {date}."),
     "settings_job_gone": ("This job is no longer in the history.", "Cette tâche n'est plus dans l'historique."),
 }

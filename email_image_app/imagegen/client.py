@@ -342,7 +342,7 @@ class ImageStreamClient:
         text = b"".join(chunks)[:MAX_ERROR_BODY_BYTES].decode("utf-8", errors="replace")
         try:
             body = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             body = None
         return error_for_status(
             response.status_code,

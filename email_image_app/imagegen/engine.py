@@ -1,6 +1,7 @@
 """The offline draft renderer: marketer-style email drafts drawn with Pillow, no network, no model.
 
-`render()` draws a new image from a prompt, `edit()` transforms an uploaded image, and `usage_for()`
+`render()` draws a new image from a prompt, `edit()` transforms an uploaded image (`edit_loaded()`
+does it from inputs loaded once with `load_edit_inputs()`), and `usage_for()`
 reports OpenAI-style token usage. Both renderers are progressive: stage `stages - 1` is the final
 image and earlier stages are coarse-to-fine previews (fewer details, then downsampled and upscaled),
 each a complete image in the requested format, so the server can stream them as partial images.
@@ -13,6 +14,7 @@ This module is the engine's public face: the two renderers, the seed and the enc
 - engine_prompt.py: reading the prompt (words, language, subject, colours) and building the palette;
 - engine_draw.py: drawing a new image (scene, layouts, shapes, type) and degrading partial stages;
 - engine_shapes.py: the product silhouettes beyond bottle, box and mug (shoe, bag, garment, ...);
+- engine_inputs.py: an edit's uploads decoded once per request, reduced to the output size;
 - engine_retouch.py: what an edit does to uploaded images (mask, colour grading, caption, insets);
 - engine_usage.py: the quality and background reported back, and token usage.
 """
@@ -21,13 +23,14 @@ from __future__ import annotations
 
 import hashlib
 import io
-from typing import Sequence
+from typing import Sequence, TypedDict, Unpack
 
-from PIL import Image, ImageOps
+from PIL import Image
 
 from .engine_draw import check_stage, composition, degrade, draft_tag, draw_subject, extended, stage_detail
 from .engine_prompt import COLOUR_WORDS, RGB, PromptReading, build_palette, read_prompt
-from .engine_retouch import caption_band, change_region, dominant_colours, grade, has_alpha, open_image, reference_insets
+from .engine_inputs import EditInputs, load_edit_inputs
+from .engine_retouch import caption_band, change_region, dominant_colours, grade, reference_insets
 from .engine_shapes import ASPECTS
 from .engine_usage import resolve_background, resolve_quality, usage_for
 from .sizing import read_composition_hint
@@ -35,7 +38,10 @@ from .sizing import read_composition_hint
 __all__ = [
     "COLOUR_WORDS",
     "PromptReading",
+    "EditInputs",
     "edit",
+    "edit_loaded",
+    "load_edit_inputs",
     "read_prompt",
     "render",
     "resolve_background",
@@ -76,13 +82,36 @@ def render(
     return _encode(degrade(canvas, stage, stages), output_format, output_compression, transparent)
 
 
+class StageOptions(TypedDict, total=False):
+    """The drawing options `edit` passes on to `edit_loaded` (see there)."""
+
+    output_format: str
+    background: str
+    quality: str
+    output_compression: int | None
+    stage: int
+    stages: int
+    variant: int
+
+
 def edit(
-    images: Sequence[bytes],
+    images: Sequence[bytes], prompt: str, width: int, height: int, *, mask: bytes | None = None, **options: Unpack[StageOptions]
+) -> bytes:
+    """Transform the first image according to the prompt; stage `stages - 1` is the final image.
+
+    One-shot form of `load_edit_inputs` + `edit_loaded`; a server drawing several stages of one
+    request loads the inputs once and calls `edit_loaded` per stage.
+    """
+    check_stage(options["stage"], options["stages"])
+    return edit_loaded(load_edit_inputs(images, width, height, mask), prompt, width, height, **options)
+
+
+def edit_loaded(
+    inputs: EditInputs,
     prompt: str,
     width: int,
     height: int,
     *,
-    mask: bytes | None = None,
     output_format: str = "png",
     background: str = "auto",
     quality: str = "auto",
@@ -91,34 +120,33 @@ def edit(
     stages: int,
     variant: int = 0,
 ) -> bytes:
-    """Transform the first image according to the prompt; stage `stages - 1` is the final image.
+    """Draw stage `stage` of an edit from inputs already at working size (`load_edit_inputs`).
 
-    Without a mask the first image is cover-cropped to `width` x `height`, colour-graded toward the
-    prompt's palette, vignetted, and captioned with the prompt's key words; images 2..16 appear as
-    small insets (and give the palette when the prompt names no colour).
+    Without a mask the first image (cover-cropped to `width` x `height` when loaded) is
+    colour-graded toward the prompt's palette, vignetted, and captioned with the prompt's key words;
+    images 2..16 appear as small insets (and give the palette when the prompt names no colour).
 
-    With a mask (same size as the first image; alpha 0 marks the area to change) the work happens at
-    the first image's size and only pixels whose mask alpha is 0 change: the rest is copied
-    bit-for-bit, in every stage. The result is resized to `width` x `height` only if they differ
-    from the input size, which breaks that guarantee, so callers pass the input size.
+    With a mask (same size as the first image; alpha 0 marks the area to change) only pixels whose
+    mask alpha is 0 change: the rest is copied bit-for-bit, in every stage. Image and mask were
+    cropped and scaled alike to the output size when loaded, so that guarantee holds exactly when
+    the output size is the input size, which is what callers pass.
     """
     check_stage(stage, stages)
-    if not images:
-        raise ValueError("edit needs at least one image")
+    if inputs.source.size != (width, height):
+        raise ValueError(f"inputs were loaded for {inputs.source.size}, not {width}x{height}")
     reading = read_prompt(prompt)
-    seed = _seed("edit", prompt, width, height, background, variant, *(hashlib.sha256(b).digest() for b in images), mask or b"")
-    source = open_image(images[0])
-    references = [open_image(data) for data in images[1:]]
+    seed = _seed("edit", prompt, width, height, background, variant, *inputs.seed_material)
+    source, references = inputs.source, list(inputs.references)
     colours = reading.colours or tuple(dominant_colours(references or [source]))
     palette = build_palette(colours, seed)
     detail = stage_detail(stage, stages, quality)
     keep_alpha = output_format != "jpeg" and (
-        background == "transparent" or (background == "auto" and has_alpha(source))
+        background == "transparent" or (background == "auto" and inputs.source_has_alpha)
     )
 
-    if mask is not None:
+    if inputs.mask is not None:
         original = source.convert("RGBA")
-        change = change_region(mask, original.size)
+        change = change_region(inputs.mask, original.size)
         edited = grade(original, palette, detail)
         hole = change.getbbox()
         if hole is not None:
@@ -134,12 +162,8 @@ def edit(
             reference_insets(edited, references)
         edited = degrade(edited, stage, stages)
         result = Image.composite(edited, original, change)
-        if result.size != (width, height):
-            result = ImageOps.fit(result, (width, height), Image.Resampling.LANCZOS)
     else:
-        oriented = ImageOps.exif_transpose(source).convert("RGBA")
-        fitted = ImageOps.fit(oriented, (width, height), Image.Resampling.LANCZOS)
-        edited = grade(fitted, palette, detail)
+        edited = grade(source.convert("RGBA"), palette, detail)
         if detail >= 0.5:
             caption_band(edited, reading, palette, (0, height * 0.8, width, height * 0.94))
         if references:

@@ -2,9 +2,10 @@
 
 Turns a `/v1/images/generations` JSON body or a `/v1/images/edits` upload (multipart, or JSON with
 `images[].image_url` data URLs) into checked values: the prompt, the `stream` flag, `ImageOptions`
-and the decoded input images and mask, within `EngineLimits`. Anything wrong is raised as an
-`ApiError`, which answers as OpenAI's `{"error": {message, type, param, code}}` JSON before any
-image is sent. Serving the validated request is server.py's job.
+and the input images and mask, within `EngineLimits`. Anything wrong is raised as an `ApiError`
+(engine_errors.py), which answers as OpenAI's `{"error": {message, type, param, code}}` JSON with a
+4xx before any image is sent; nothing a client sends may end as a 500. Fields are read by their
+documented types in engine_fields.py. Serving the validated request is server.py's job.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
-from starlette.responses import JSONResponse
 
+from email_image_app.imagegen.engine_errors import ApiError, invalid_type, invalid_value
+from email_image_app.imagegen.engine_fields import BodyEncoding, boolean_field, image_options
+from email_image_app.imagegen.engine_inputs import EditInputs, UnreadableInputError, load_edit_inputs
 from email_image_app.imagegen.options import (
     MAX_PROMPT_CHARS,
     ImageOptions,
@@ -33,9 +36,12 @@ from email_image_app.imagegen.options import (
     parse_size,
 )
 
+__all__ = ["ApiError", "EngineLimits", "ImageRequest", "InputImage", "invalid_value"]
+
 ACCEPTED_MIME_TYPES = {"image/png": "PNG", "image/jpeg": "JPEG", "image/jpg": "JPEG", "image/webp": "WEBP"}
 DECODABLE_FORMATS = frozenset(ACCEPTED_MIME_TYPES.values())
 UNSUPPORTED_MIME_HINT = "Supported file formats are 'image/jpeg', 'image/png', and 'image/webp'."
+ALPHA_MODES = frozenset({"RGBA", "LA", "PA", "RGBa", "La"})
 
 GENERATION_FIELDS = frozenset(
     {
@@ -46,59 +52,57 @@ GENERATION_FIELDS = frozenset(
 EDIT_FIELDS = GENERATION_FIELDS | {"input_fidelity", "images", "mask"}
 # DALL-E-only parameters; every model the engine serves is a GPT image model, which refuses them.
 DALL_E_ONLY_FIELDS = frozenset({"response_format", "style"})
-# Option errors OpenAI reports from the image service rather than the request gateway.
-IMAGE_SERVICE_FIELDS = frozenset({"model", "size", "quality", "background", "input_fidelity"})
 IMAGE_PART = re.compile(r"image(\[\d*\])?")
+# The longest way JSON can write one prompt character: an astral character as two \uXXXX escapes.
+_MAX_JSON_BYTES_PER_CHAR = 12
 
 
 @dataclass
 class EngineLimits:
-    """Upload limits (OpenAI's figures by default); tests shrink them."""
+    """Request limits (OpenAI's figures by default); tests shrink them."""
 
     max_file_bytes: int = 50 * 1024 * 1024
     max_input_pixels: int = 36_000_000
+    # Images and mask together. Decoding is the one cost that follows the upload rather than the
+    # output, so it is capped per request: one image at the per-image cap with its mask, or the same
+    # pixels spread over up to 16 images.
+    max_total_input_pixels: int = 72_000_000
     max_images: int = 16
     max_prompt_chars: int = MAX_PROMPT_CHARS
     max_json_bytes: int = 64 * 1024 * 1024  # JSON edits carry images as data URLs
+
+    @property
+    def max_generation_json_bytes(self) -> int:
+        """A generations body is a prompt and a few short fields: the longest prompt written in
+        the longest JSON escapes, plus 16 KB for the rest (~400 KB at OpenAI's 32,000 characters)."""
+        return self.max_prompt_chars * _MAX_JSON_BYTES_PER_CHAR + 16 * 1024
 
     @property
     def max_multipart_bytes(self) -> int:
         return self.max_file_bytes * (self.max_images + 1) + 1024 * 1024
 
 
-class ApiError(Exception):
-    """An error answered before any image is sent, as OpenAI's JSON error body."""
+@dataclass(frozen=True)
+class ImageRequest:
+    """The validated non-image part of a request: what to draw and how to answer."""
 
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        type: str = "invalid_request_error",
-        param: str | None = None,
-        code: str | None = None,
-        headers: Mapping[str, str] | None = None,
-        extra: Mapping[str, Any] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status, self.message, self.type, self.param, self.code = status, message, type, param, code
-        self.headers = dict(headers or {})
-        self.extra = dict(extra or {})
-
-    def response(self, request_id: str) -> JSONResponse:
-        error = {"message": self.message, "type": self.type, "param": self.param, "code": self.code, **self.extra}
-        return JSONResponse({"error": error}, status_code=self.status, headers={"x-request-id": request_id, **self.headers})
-
-
-def invalid_value(param: str, message: str, *, type: str = "invalid_request_error") -> ApiError:
-    return ApiError(400, message, type=type, param=param, code="invalid_value")
+    prompt: str
+    stream: bool
+    options: ImageOptions
 
 
 @dataclass(frozen=True)
 class InputImage:
+    """One upload whose type, size and pixel count were checked (from its header; not decoded yet)."""
+
+    name: str  # how errors refer to it: image, image[0], images[0].image_url, mask
     data: bytes
     width: int
     height: int
+
+    @property
+    def pixels(self) -> int:
+        return self.width * self.height
 
 
 def auto_edit_size(capabilities: ModelCapabilities, width: int, height: int) -> tuple[int, int]:
@@ -140,7 +144,7 @@ def check_fields(body: Mapping[str, Any], allowed: frozenset[str]) -> None:
         if key in DALL_E_ONLY_FIELDS and value is None:
             continue
         if key in DALL_E_ONLY_FIELDS or key not in allowed:
-            raise ApiError(400, f"Unknown parameter: '{key}'.", param=key, code="unknown_parameter")
+            raise ApiError(400, f"Unknown parameter: '{key[:100]}'.", param=key[:100], code="unknown_parameter")
 
 
 def prompt(body: Mapping[str, Any], limit: int) -> str:
@@ -148,10 +152,7 @@ def prompt(body: Mapping[str, Any], limit: int) -> str:
     if prompt is None:
         raise ApiError(400, "Missing required parameter: 'prompt'.", param="prompt", code="missing_required_parameter")
     if not isinstance(prompt, str):
-        raise ApiError(
-            400, f"Invalid type for 'prompt': expected a string, but got {type(prompt).__name__} instead.",
-            param="prompt", code="invalid_type",
-        )
+        raise invalid_type("prompt", "a string", prompt)
     if not prompt.strip():
         raise ApiError(
             400, "Invalid 'prompt': empty string. Expected a string with minimum length 1, but got an empty string instead.",
@@ -167,49 +168,78 @@ def prompt(body: Mapping[str, Any], limit: int) -> str:
     return prompt
 
 
-def stream_flag(value: Any) -> bool:
-    """The body's `stream` (JSON true, or the SDK's multipart "true")."""
-    if value in (None, False, "", "false", "False"):
-        return False
-    if value in (True, "true", "True"):
-        return True
-    raise ApiError(400, "Invalid type for 'stream': expected a boolean.", param="stream", code="invalid_type")
+def read_fields(fields: Mapping[str, Any], encoding: BodyEncoding, limits: EngineLimits, *, edit: bool) -> ImageRequest:
+    """Prompt, stream flag and options of a request body, each refused unless exactly right."""
+    check_fields(fields, EDIT_FIELDS if edit else GENERATION_FIELDS)
+    return ImageRequest(
+        prompt(fields, limits.max_prompt_chars),
+        boolean_field(fields, "stream", encoding),
+        image_options(fields, encoding, edit=edit),
+    )
 
 
-def options(body: Mapping[str, Any], *, edit: bool) -> ImageOptions:
-    try:
-        return ImageOptions.from_request(dict(body)).validate(edit=edit)
-    except OptionsError as error:
-        code = "invalid_value"
-        if error.field == "input_fidelity" and "does not support" in error.message:
-            code = "invalid_input_fidelity_model"
-        error_type = "image_generation_user_error" if error.field in IMAGE_SERVICE_FIELDS else "invalid_request_error"
-        raise ApiError(400, error.message, type=error_type, param=error.field, code=code) from None
+def _body_too_large(limit: int) -> ApiError:
+    return ApiError(413, f"The request body is larger than the limit of {limit:,} bytes for this route.", code="request_too_large")
 
 
-async def read_json(request: Request, limit: int) -> dict[str, Any]:
+def check_content_length(request: Request, limit: int) -> None:
+    """Refuse a declared oversize body before reading any of it."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _body_too_large(limit)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, refused (413) as soon as it passes `limit`, whatever Content-Length claimed."""
+    check_content_length(request, limit)
     raw = bytearray()
     async for chunk in request.stream():
         raw += chunk
         if len(raw) > limit:
-            raise ApiError(400, f"The request body is larger than {limit} bytes.", code="request_too_large")
+            raise _body_too_large(limit)
+    return bytes(raw)
+
+
+class _NonFiniteNumber(ValueError):
+    pass
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NonFiniteNumber(name)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 reads as inf
+        raise _NonFiniteNumber(text)
+    return value
+
+
+_NOT_JSON = (
+    "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your "
+    "HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)"
+)
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """A JSON object body. `NaN`, `Infinity` and numbers too large for a float are not JSON numbers
+    OpenAI takes (Python's json module accepts them); nesting deeper than the parser goes is refused."""
     try:
-        body = json.loads(bytes(raw))
+        body = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
+    except _NonFiniteNumber as error:
+        raise ApiError(400, f"Invalid JSON number '{str(error)[:40]}': numbers must be finite.", code="invalid_json") from None
+    except RecursionError:
+        raise ApiError(400, "The JSON body is nested too deeply.", code="invalid_json") from None
     except (ValueError, UnicodeDecodeError):
-        raise ApiError(
-            400,
-            "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your "
-            "HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
-        ) from None
+        raise ApiError(400, _NOT_JSON) from None
     if not isinstance(body, dict):
         raise ApiError(400, "The request body must be a JSON object.")
     return body
 
 
-def check_content_length(request: Request, limit: int) -> None:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise ApiError(400, f"The request body ({int(declared)} bytes) is larger than the limit of {limit} bytes.", code="request_too_large")
+def read_generation(raw: bytes, limits: EngineLimits) -> ImageRequest:
+    """A `/images/generations` body, from its bytes to a validated request (no I/O)."""
+    return read_fields(parse_json_object(raw), BodyEncoding.JSON, limits, edit=False)
 
 
 @dataclass
@@ -313,6 +343,22 @@ async def multipart_edit_upload(request: Request, limits: EngineLimits) -> EditU
     return upload
 
 
+async def read_edit(request: Request, limits: EngineLimits) -> tuple[ImageRequest, EditUpload]:
+    """An `/images/edits` request (multipart, or JSON with data URLs): its fields validated, its
+    files received but not yet inspected."""
+    content_type = request.headers.get("content-type", "").lower()
+    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        check_content_length(request, limits.max_multipart_bytes)
+        upload = await multipart_edit_upload(request, limits)
+        encoding = BodyEncoding.FORM
+    else:
+        body = parse_json_object(await read_body(request, limits.max_json_bytes))
+        check_fields(body, EDIT_FIELDS)
+        upload = json_edit_upload(body, limits)
+        encoding = BodyEncoding.JSON
+    return read_fields(upload.fields, encoding, limits, edit=True), upload
+
+
 async def _read_part(name: str, part: UploadFile, limits: EngineLimits) -> _FilePart:
     if part.size is not None and part.size > limits.max_file_bytes:
         raise _too_large(name, part.size, limits)
@@ -327,8 +373,39 @@ def _too_large(name: str, size: int, limits: EngineLimits) -> ApiError:
     )
 
 
-def _inspect_image(part: _FilePart, limits: EngineLimits) -> InputImage:
-    """Check type, bytes and pixels of one upload and decode it fully (blocking: run in a thread)."""
+def _unreadable(name: str) -> ApiError:
+    return ApiError(
+        400, f"Invalid file '{name}': the image could not be decoded. {UNSUPPORTED_MIME_HINT}",
+        param=name, code="invalid_image_file",
+    )
+
+
+@dataclass(frozen=True)
+class _Header:
+    """What an image file says about itself before any pixel is decoded."""
+
+    format: str | None
+    width: int
+    height: int
+    has_alpha: bool
+
+
+def _read_header(part: _FilePart, limits: EngineLimits) -> _Header:
+    try:
+        with Image.open(io.BytesIO(part.data)) as image:
+            return _Header(
+                image.format, image.width, image.height,
+                image.mode in ALPHA_MODES or "transparency" in image.info,
+            )
+    except Image.DecompressionBombError:
+        raise _too_many_pixels(part.name, 0, 0, limits) from None
+    except Exception:  # Pillow raises many types for files it cannot identify
+        raise _unreadable(part.name) from None
+
+
+def _inspect_image(part: _FilePart, limits: EngineLimits) -> tuple[InputImage, _Header]:
+    """Check type, bytes and pixels of one upload from its header; decoding comes later, once the
+    working size is known (`load_inputs`)."""
     content_type = (part.content_type or "").split(";")[0].strip().lower()
     if not content_type:
         raise ApiError(
@@ -340,32 +417,20 @@ def _inspect_image(part: _FilePart, limits: EngineLimits) -> InputImage:
     if content_type not in ACCEPTED_MIME_TYPES:
         raise ApiError(
             400,
-            f"Invalid file '{part.name}': unsupported mimetype ('{content_type}'). {UNSUPPORTED_MIME_HINT}",
+            f"Invalid file '{part.name}': unsupported mimetype ('{content_type[:100]}'). {UNSUPPORTED_MIME_HINT}",
             param=part.name, code="unsupported_file_mimetype",
         )
     if len(part.data) > limits.max_file_bytes:
         raise _too_large(part.name, len(part.data), limits)
-    try:
-        with Image.open(io.BytesIO(part.data)) as image:
-            if image.format not in DECODABLE_FORMATS:
-                raise ApiError(
-                    400, f"Invalid file '{part.name}': its content is {image.format}, not an image in a supported format. {UNSUPPORTED_MIME_HINT}",
-                    param=part.name, code="unsupported_file_mimetype",
-                )
-            width, height = image.size
-            if width * height > limits.max_input_pixels:
-                raise _too_many_pixels(part.name, width, height, limits)
-            image.load()
-    except Image.DecompressionBombError:
-        raise _too_many_pixels(part.name, 0, 0, limits) from None
-    except ApiError:
-        raise
-    except Exception:
+    header = _read_header(part, limits)
+    if header.format not in DECODABLE_FORMATS:
         raise ApiError(
-            400, f"Invalid file '{part.name}': the image could not be decoded. {UNSUPPORTED_MIME_HINT}",
-            param=part.name, code="invalid_image_file",
-        ) from None
-    return InputImage(part.data, width, height)
+            400, f"Invalid file '{part.name}': its content is {header.format}, not an image in a supported format. {UNSUPPORTED_MIME_HINT}",
+            param=part.name, code="unsupported_file_mimetype",
+        )
+    if header.width * header.height > limits.max_input_pixels:
+        raise _too_many_pixels(part.name, header.width, header.height, limits)
+    return InputImage(part.name, part.data, header.width, header.height), header
 
 
 def _too_many_pixels(name: str, width: int, height: int, limits: EngineLimits) -> ApiError:
@@ -376,24 +441,59 @@ def _too_many_pixels(name: str, width: int, height: int, limits: EngineLimits) -
     )
 
 
-def validate_images(upload: EditUpload, limits: EngineLimits) -> tuple[tuple[InputImage, ...], bytes | None]:
-    """Blocking (decodes every image): run it in a thread."""
-    images = tuple(_inspect_image(part, limits) for part in upload.images)
-    if upload.mask is None:
-        return images, None
-    mask = _inspect_image(upload.mask, limits)
-    first = images[0]
-    if (mask.width, mask.height) != (first.width, first.height):
-        raise invalid_value(
-            "mask",
-            f"Invalid mask: it must have the same dimensions as the image ({first.width}x{first.height}); "
-            f"got {mask.width}x{mask.height}.",
-            type="image_generation_user_error",
-        )
-    with Image.open(io.BytesIO(mask.data)) as decoded:
-        if decoded.mode not in ("RGBA", "LA", "PA", "RGBa", "La") and "transparency" not in decoded.info:
+@dataclass(frozen=True)
+class CheckedImages:
+    """An edit's images and mask, checked from their headers and within the request's pixel cap."""
+
+    images: tuple[InputImage, ...]
+    mask: InputImage | None
+
+
+def check_images(upload: EditUpload, limits: EngineLimits) -> CheckedImages:
+    """Types, sizes, per-image and per-request pixel caps, and the mask's shape; no decoding."""
+    images = tuple(_inspect_image(part, limits)[0] for part in upload.images)
+    mask = None
+    if upload.mask is not None:
+        mask, mask_header = _inspect_image(upload.mask, limits)
+        first = images[0]
+        if (mask.width, mask.height) != (first.width, first.height):
+            raise invalid_value(
+                "mask",
+                f"Invalid mask: it must have the same dimensions as the image ({first.width}x{first.height}); "
+                f"got {mask.width}x{mask.height}.",
+                type="image_generation_user_error",
+            )
+        if not mask_header.has_alpha:
             raise invalid_value(
                 "mask", "Invalid mask: it needs an alpha channel (alpha 0 marks the area to edit).",
                 type="image_generation_user_error",
             )
-    return images, mask.data
+    total = sum(image.pixels for image in images) + (mask.pixels if mask else 0)
+    if total > limits.max_total_input_pixels:
+        raise ApiError(
+            400,
+            f"Invalid 'image': the images and mask of this request have {total:,} pixels in total; "
+            f"the limit is {limits.max_total_input_pixels:,} pixels per request.",
+            param="image", code="image_too_large",
+        )
+    return CheckedImages(images, mask)
+
+
+def edit_output_size(options: ImageOptions, first: InputImage) -> tuple[int, int]:
+    """The size an edit is drawn at: the asked size, or for `auto` one near the first image's."""
+    if options.size == "auto":
+        return auto_edit_size(options.capabilities, first.width, first.height)
+    return parse_size(options.size)
+
+
+def load_inputs(checked: CheckedImages, width: int, height: int) -> EditInputs:
+    """Decode the checked uploads once, reduced for a `width` x `height` output (blocking: run in a
+    thread). A file whose header was fine but whose pixels are not is refused here, still before
+    any image is sent."""
+    try:
+        return load_edit_inputs(
+            [image.data for image in checked.images], width, height, checked.mask.data if checked.mask else None
+        )
+    except UnreadableInputError as error:
+        part = checked.mask if error.index is None else checked.images[error.index]
+        raise _unreadable(part.name) from None

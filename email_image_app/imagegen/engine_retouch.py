@@ -5,19 +5,12 @@ colour grading toward the prompt's palette, a caption band and reference insets.
 from __future__ import annotations
 
 import colorsys
-import io
 from typing import Iterable, Sequence
 
 from PIL import Image, ImageDraw, ImageOps
 
 from .engine_draw import Box, draw_text, overlay
 from .engine_prompt import BLACK, RGB, WHITE, Palette, PromptReading, mix
-
-
-def open_image(data: bytes) -> Image.Image:
-    image = Image.open(io.BytesIO(data))
-    image.load()
-    return image
 
 
 def has_alpha(image: Image.Image) -> bool:
@@ -43,9 +36,8 @@ def dominant_colours(images: Iterable[Image.Image], limit: int = 3) -> list[RGB]
     return colours[:limit]
 
 
-def change_region(mask_data: bytes, size: tuple[int, int]) -> Image.Image:
+def change_region(mask: Image.Image, size: tuple[int, int]) -> Image.Image:
     """An L image: 255 where the mask's alpha is 0 (the area to change), 0 elsewhere."""
-    mask = open_image(mask_data)
     if mask.size != size:
         raise ValueError(f"mask is {mask.size[0]}x{mask.size[1]}, image is {size[0]}x{size[1]}")
     alpha = mask.convert("RGBA").getchannel("A")
@@ -79,10 +71,15 @@ def caption_band(canvas: Image.Image, reading: PromptReading, palette: Palette, 
     draw_text(canvas, reading.headline, (x0 + pad * 2, y0 + pad, x1 - pad * 2, y1 - pad), palette.ink, align="center", bold=True)
 
 
+def inset_side(canvas_size: tuple[int, int]) -> int:
+    """The side of the square thumbnails `reference_insets` draws on a canvas of that size."""
+    return round(min(canvas_size) * 0.2)
+
+
 def reference_insets(canvas: Image.Image, references: Sequence[Image.Image]) -> None:
     """Up to three reference images as small framed thumbnails along the top-right edge."""
     w, h = canvas.size
-    side = round(min(w, h) * 0.2)
+    side = inset_side(canvas.size)
     if side < 16:
         return
     margin, border = round(side * 0.12), max(2, side // 24)

@@ -8,6 +8,15 @@ from functools import cached_property
 from typing import Any, Mapping, Union
 
 
+def lenient_int(value: Any, default: int) -> int:
+    """A count a provider reported, or `default` when it is not one (a string of letters, an
+    object, Infinity or NaN): an odd field must not fail an image that arrived."""
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return default
+
+
 @dataclass(frozen=True)
 class ImageUsage:
     """Token usage as reported on `*.completed` (OpenAI's `ImagesUsage`)."""
@@ -22,15 +31,17 @@ class ImageUsage:
     def from_dict(cls, data: Mapping[str, Any] | None) -> ImageUsage | None:
         if not data:
             return None
-        details = data.get("input_tokens_details") or {}
-        input_tokens = int(data.get("input_tokens") or 0)
-        output_tokens = int(data.get("output_tokens") or 0)
+        details = data.get("input_tokens_details")
+        if not isinstance(details, Mapping):
+            details = {}
+        input_tokens = lenient_int(data.get("input_tokens"), 0)
+        output_tokens = lenient_int(data.get("output_tokens"), 0)
         return cls(
             input_tokens=input_tokens,
             output_tokens=output_tokens,
-            total_tokens=int(data.get("total_tokens") or input_tokens + output_tokens),
-            text_tokens=int(details.get("text_tokens") or 0),
-            image_tokens=int(details.get("image_tokens") or 0),
+            total_tokens=lenient_int(data.get("total_tokens"), 0) or input_tokens + output_tokens,
+            text_tokens=lenient_int(details.get("text_tokens"), 0),
+            image_tokens=lenient_int(details.get("image_tokens"), 0),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -163,6 +174,11 @@ class StreamEventError(ImageStreamError):
 MODERATION_CODES = frozenset({"moderation_blocked", "content_policy_violation", "content_filter"})
 
 
+def _text(value: Any) -> str | None:
+    """An error field as text: providers have sent numbers, lists and objects where OpenAI has strings."""
+    return None if value is None else value if isinstance(value, str) else str(value)
+
+
 def error_for_status(
     status: int,
     body: Mapping[str, Any] | None,
@@ -175,13 +191,13 @@ def error_for_status(
     error = (body or {}).get("error") if isinstance(body, Mapping) else None
     if not isinstance(error, Mapping):
         error = {}
-    code = error.get("code")
-    message = error.get("message") or fallback_text.strip()[:500] or None
+    code = _text(error.get("code"))
+    message = _text(error.get("message")) or fallback_text.strip()[:500] or None
     kwargs = dict(
         status=status,
-        code=str(code) if code is not None else None,
-        type=error.get("type"),
-        param=error.get("param"),
+        code=code,
+        type=_text(error.get("type")),
+        param=_text(error.get("param")),
         retry_after=retry_after,
         request_id=request_id,
     )
@@ -206,13 +222,13 @@ def error_from_event(data: Mapping[str, Any]) -> ImageStreamError:
     if not isinstance(error, Mapping):
         # Responses-style flat shape: tolerate it.
         error = data
-    code = error.get("code")
+    code = _text(error.get("code"))
     kwargs = dict(
-        code=str(code) if code is not None else None,
-        type=error.get("type") if error is not data else None,
-        param=error.get("param"),
+        code=code,
+        type=_text(error.get("type")) if error is not data else None,
+        param=_text(error.get("param")),
     )
-    message = error.get("message")
+    message = _text(error.get("message"))
     if code in MODERATION_CODES:
         return ModerationBlockedError(message, **kwargs)
     return StreamEventError(message, **kwargs)

@@ -7,6 +7,7 @@ and it is what the size planner, the client, the offline engine and the pages ag
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -144,13 +145,17 @@ EMAIL_SIZES: tuple[EmailSize, ...] = (
 )
 
 
+# ASCII digits, a lower-case x, no sign, spaces, underscores or leading zeros: int() would read
+# "1_024x1_024" or " 1024x1024" as a size, and OpenAI refuses them. Seven digits is far above any size.
+_SIZE_TEXT = re.compile(r"(0|[1-9][0-9]{0,6})x(0|[1-9][0-9]{0,6})")
+
+
 def parse_size(size: str) -> tuple[int, int]:
     """'1200x600' -> (1200, 600); raises OptionsError naming the bad value."""
-    try:
-        width_text, height_text = size.lower().split("x")
-        width, height = int(width_text), int(height_text)
-    except (AttributeError, ValueError):
-        raise OptionsError("size", f"Invalid size '{size}': expected WIDTHxHEIGHT, e.g. 1024x1024.") from None
+    match = _SIZE_TEXT.fullmatch(size) if isinstance(size, str) else None
+    if match is None:
+        raise OptionsError("size", f"Invalid size '{str(size)[:40]}': expected WIDTHxHEIGHT, e.g. 1024x1024.")
+    width, height = int(match.group(1)), int(match.group(2))
     if width <= 0 or height <= 0:
         raise OptionsError("size", f"Invalid size '{size}': width and height must be positive.")
     return width, height
@@ -283,34 +288,3 @@ class ImageOptions:
         if edit and self.input_fidelity is not None:
             fields["input_fidelity"] = self.input_fidelity
         return fields
-
-    @classmethod
-    def from_request(cls, body: dict[str, object]) -> ImageOptions:
-        """Build options from an API request body (JSON or form fields as strings)."""
-
-        def text(name: str, default: str) -> str:
-            value = body.get(name)
-            return default if value in (None, "") else str(value)
-
-        def integer(name: str, default: int | None) -> int | None:
-            value = body.get(name)
-            if value in (None, ""):
-                return default
-            try:
-                return int(value)  # type: ignore[arg-type]
-            except (TypeError, ValueError):
-                raise OptionsError(name, f"Invalid value for '{name}': expected an integer.") from None
-
-        fidelity = body.get("input_fidelity")
-        return cls(
-            model=text("model", DEFAULT_MODEL),
-            size=text("size", "auto"),
-            quality=text("quality", "auto"),
-            background=text("background", "auto"),
-            output_format=text("output_format", "png"),
-            output_compression=integer("output_compression", None),
-            partial_images=integer("partial_images", 0) or 0,
-            n=integer("n", 1) or 1,
-            moderation=text("moderation", "auto"),
-            input_fidelity=None if fidelity in (None, "") else str(fidelity),
-        )

@@ -10,13 +10,20 @@ details nested under `"error"`, which the official SDK raises as `APIError`.
 Routes answer both with and without the `/v1` prefix, so the app may be served standalone
 (`create_engine_app()` at `/`) or mounted at `/v1` (`Mount("/v1", app=create_engine_app())`).
 
+Routes take every method and answer any but theirs with 405, OpenAI's error JSON and an `Allow`
+header. (A POST-only Starlette route only half-matches a GET, so when the routes are mounted in
+front of the Reflex app, Reflex's catch-all answered instead, with its HTML 404 page.)
+
 The pause between streamed events is `step_delay` seconds, or when that is None the environment
 variable `LOCAL_ENGINE_STEP_DELAY` read at each request (default 0). Each stage is rendered in a
 worker thread just before it is sent, so a slow step shows progressively, and a client that goes
-away stops the work at the next stage.
+away stops the work at the next stage: streamed or not. Edit inputs are decoded once per request,
+already reduced to the output size (engine_inputs.py), so the cost of a request follows its output.
 
-Test hooks: a literal marker in the prompt makes the engine misbehave on purpose, so the app's
-browser tests can show error handling against the real engine:
+Test hooks: with `LOCAL_ENGINE_FAULTS=1` in the environment (read at each request; or
+`faults=True` given to the engine), a literal marker in the prompt makes the engine misbehave on
+purpose, so the app's browser tests can show error handling against the real engine. Without it a
+marker is just prompt text:
 
 - `[[engine:error]]`: one partial, then a mid-stream `error` event
   (`image_generation_server_error` / `image_generation_failed`); HTTP 500 when not streaming.
@@ -35,26 +42,31 @@ import asyncio
 import base64
 import json
 import logging
+import math
 import os
 import re
 import time
 import uuid
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Mapping
+from typing import Any, AsyncIterator, Awaitable, Callable, Mapping
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Route, request_response
+from starlette.types import Receive, Scope, Send
 
 from email_image_app.imagegen import engine, engine_requests
-from email_image_app.imagegen.engine_requests import ApiError, EngineLimits, InputImage
+from email_image_app.imagegen.engine_errors import ApiError
+from email_image_app.imagegen.engine_inputs import EditInputs
+from email_image_app.imagegen.engine_requests import EngineLimits, ImageRequest
 from email_image_app.imagegen.options import ImageOptions, parse_size
 
 logger = logging.getLogger(__name__)
 
 STEP_DELAY_ENV = "LOCAL_ENGINE_STEP_DELAY"
+FAULTS_ENV = "LOCAL_ENGINE_FAULTS"
 HOOK = re.compile(r"\[\[engine:(error|moderation|cut|401|429)\]\]")
 
 
@@ -66,6 +78,7 @@ class EngineStats:
     streams_completed: int = 0
     streams_ended_early: int = 0  # client went away, a test hook, or a render failure
     stages_rendered: int = 0
+    responses_abandoned: int = 0  # non-stream requests whose client left before the images were done
 
 
 # ---------------------------------------------------------------------------------------------
@@ -77,26 +90,32 @@ class EngineStats:
 class ImageJob:
     """Everything needed to render and report one validated request."""
 
-    prompt: str
-    options: ImageOptions
+    request: ImageRequest
     width: int
     height: int
-    stream: bool
-    images: tuple[InputImage, ...] = ()
-    mask: bytes | None = None
+    hook: str | None = None  # a fault marker, only when faults are enabled
+    inputs: EditInputs | None = None  # an edit's images and mask, already at working size
+    input_sizes: tuple[tuple[int, int], ...] = ()  # as uploaded: usage counts those
+
+    @property
+    def prompt(self) -> str:
+        return self.request.prompt
+
+    @property
+    def options(self) -> ImageOptions:
+        return self.request.options
+
+    @property
+    def stream(self) -> bool:
+        return self.request.stream
 
     @property
     def is_edit(self) -> bool:
-        return bool(self.images)
+        return self.inputs is not None
 
     @property
     def event_prefix(self) -> str:
         return "image_edit" if self.is_edit else "image_generation"
-
-    @property
-    def hook(self) -> str | None:
-        match = HOOK.search(self.prompt)
-        return match.group(1) if match else None
 
     @property
     def resolved_fields(self) -> dict[str, str]:
@@ -119,8 +138,8 @@ class ImageJob:
             stages=stages,
             variant=variant,
         )
-        if self.is_edit:
-            return engine.edit([image.data for image in self.images], self.prompt, self.width, self.height, mask=self.mask, **common)
+        if self.inputs is not None:
+            return engine.edit_loaded(self.inputs, self.prompt, self.width, self.height, **common)
         return engine.render(self.prompt, self.width, self.height, **common)
 
     def usage(self, partial_images_sent: int) -> dict[str, Any]:
@@ -130,7 +149,7 @@ class ImageJob:
             self.height,
             self.options.quality,
             partial_images_sent,
-            input_images=[(image.width, image.height) for image in self.images],
+            input_images=list(self.input_sizes),
         )
 
 
@@ -176,11 +195,50 @@ def _hook_error(hook: str | None) -> ApiError | None:
     return None
 
 
+def fault_marker(prompt: str) -> str | None:
+    """The test hook a prompt names, e.g. "401" for `[[engine:401]]`."""
+    match = HOOK.search(prompt)
+    return match.group(1) if match else None
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+class MethodGuard:
+    """An ASGI endpoint that serves `allowed` methods with `endpoint` and answers any other with 405.
+
+    Given to `Route` as a plain ASGI app, so the route matches every method fully: Starlette then
+    never falls through to a later catch-all (the Reflex app behind `api_transformer`), and the 405
+    is OpenAI's JSON instead of Starlette's plain text.
+    """
+
+    def __init__(self, endpoint: Callable[[Request], Awaitable[Response]], allowed: tuple[str, ...]) -> None:
+        self.allowed = allowed
+        self._app = request_response(endpoint)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] in self.allowed:
+            await self._app(scope, receive, send)
+            return
+        error = ApiError(
+            405,
+            # scope["path"] is the full path, mount prefix included (ASGI; Starlette's Mount keeps it).
+            f"Invalid method for URL ({scope['method']} {scope['path']}): use {' or '.join(self.allowed)}.",
+            code="method_not_allowed",
+            headers={"Allow": ", ".join(self.allowed)},
+        )
+        await error.response(f"req_{uuid.uuid4().hex}")(scope, receive, send)
+
+
 class EngineEndpoints:
     """The engine's request handlers, with their configuration and counters."""
 
-    def __init__(self, step_delay: float | None = None, limits: EngineLimits | None = None) -> None:
+    def __init__(
+        self, step_delay: float | None = None, limits: EngineLimits | None = None, *, faults: bool | None = None
+    ) -> None:
         self._step_delay = step_delay
+        self._faults = faults
         self.limits = limits or EngineLimits()
         self.stats = EngineStats()
 
@@ -189,35 +247,49 @@ class EngineEndpoints:
         if self._step_delay is not None:
             return self._step_delay
         try:
-            return max(0.0, float(os.environ.get(STEP_DELAY_ENV, "0") or 0))
+            delay = float(os.environ.get(STEP_DELAY_ENV, "0") or 0)
         except ValueError:
             return 0.0
+        return delay if math.isfinite(delay) and delay > 0 else 0.0
+
+    @property
+    def faults_enabled(self) -> bool:
+        """Whether prompt markers trigger the test hooks. Off unless asked for: in production a
+        marker is just prompt text, and nobody can make the engine fail on purpose."""
+        return self._faults if self._faults is not None else _env_flag(FAULTS_ENV)
 
     @property
     def routes(self) -> list[Route]:
         image_routes = [
-            Route(prefix + path, endpoint, methods=["POST"])
+            Route(prefix + path, MethodGuard(endpoint, ("POST",)))
             for prefix in ("/v1", "")
             for path, endpoint in (("/images/generations", self.generations), ("/images/edits", self.edits))
         ]
-        return [*image_routes, Route("/v1/engine/status", self.status, methods=["GET"])]
+        return [*image_routes, Route("/v1/engine/status", MethodGuard(self.status, ("GET", "HEAD")))]
 
     async def status(self, request: Request) -> Response:
         """Counters of what the engine did (not an OpenAI route): lets tests and operators see
         that a cancelled stream really stopped the work."""
         return JSONResponse({"engine": "offline", "step_delay": self.step_delay, **dataclasses.asdict(self.stats)})
 
+    def _hook(self, prompt: str) -> str | None:
+        """The fault marker to act on (None unless faults are enabled). The ones that are HTTP
+        errors are raised here, before any work."""
+        hook = fault_marker(prompt) if self.faults_enabled else None
+        hook_error = _hook_error(hook)
+        if hook_error is not None:
+            raise hook_error
+        return hook
+
     async def generations(self, request: Request) -> Response:
         request_id = f"req_{uuid.uuid4().hex}"
         try:
-            body = await engine_requests.read_json(request, self.limits.max_json_bytes)
-            engine_requests.check_fields(body, engine_requests.GENERATION_FIELDS)
-            prompt = engine_requests.prompt(body, self.limits.max_prompt_chars)
-            stream = engine_requests.stream_flag(body.get("stream"))
-            options = engine_requests.options(body, edit=False)
+            raw = await engine_requests.read_body(request, self.limits.max_generation_json_bytes)
+            image_request = engine_requests.read_generation(raw, self.limits)
+            size = image_request.options.size
             # `auto` renders square, like OpenAI's most common choice.
-            width, height = (1024, 1024) if options.size == "auto" else parse_size(options.size)
-            job = ImageJob(prompt, options, width, height, stream)
+            width, height = (1024, 1024) if size == "auto" else parse_size(size)
+            job = ImageJob(image_request, width, height, hook=self._hook(image_request.prompt))
             return await self._respond(request, job, request_id)
         except ApiError as error:
             return error.response(request_id)
@@ -225,42 +297,33 @@ class EngineEndpoints:
     async def edits(self, request: Request) -> Response:
         request_id = f"req_{uuid.uuid4().hex}"
         try:
-            content_type = request.headers.get("content-type", "").lower()
-            if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
-                engine_requests.check_content_length(request, self.limits.max_multipart_bytes)
-                upload = await engine_requests.multipart_edit_upload(request, self.limits)
-            else:
-                body = await engine_requests.read_json(request, self.limits.max_json_bytes)
-                engine_requests.check_fields(body, engine_requests.EDIT_FIELDS)
-                upload = engine_requests.json_edit_upload(body, self.limits)
-            engine_requests.check_fields(upload.fields, engine_requests.EDIT_FIELDS)
-            prompt = engine_requests.prompt(upload.fields, self.limits.max_prompt_chars)
-            stream = engine_requests.stream_flag(upload.fields.get("stream"))
-            options = engine_requests.options(upload.fields, edit=True)
-            images, mask = await asyncio.to_thread(engine_requests.validate_images, upload, self.limits)
-            if options.size == "auto":
-                width, height = engine_requests.auto_edit_size(options.capabilities, images[0].width, images[0].height)
-            else:
-                width, height = parse_size(options.size)
-            job = ImageJob(prompt, options, width, height, stream, images, mask)
+            image_request, upload = await engine_requests.read_edit(request, self.limits)
+            checked = await asyncio.to_thread(engine_requests.check_images, upload, self.limits)
+            width, height = engine_requests.edit_output_size(image_request.options, checked.images[0])
+            hook = self._hook(image_request.prompt)
+            inputs = await asyncio.to_thread(engine_requests.load_inputs, checked, width, height)
+            sizes = tuple((image.width, image.height) for image in checked.images)
+            job = ImageJob(image_request, width, height, hook=hook, inputs=inputs, input_sizes=sizes)
             return await self._respond(request, job, request_id)
         except ApiError as error:
             return error.response(request_id)
 
     async def _respond(self, request: Request, job: ImageJob, request_id: str) -> Response:
-        hook_error = _hook_error(job.hook)
-        if hook_error is not None:
-            raise hook_error
         if job.stream:
             return StreamingResponse(
                 self._event_stream(request, job),
                 media_type="text/event-stream",  # Starlette appends "; charset=utf-8"
                 headers={"Cache-Control": "no-cache", "x-request-id": request_id, "X-Accel-Buffering": "no"},
             )
-        return JSONResponse(await self._images_response(job), headers={"x-request-id": request_id})
+        body = await self._images_response(request, job)
+        if body is None:
+            # The client is gone: nobody reads this answer, and the work stopped at the last step.
+            return Response(status_code=499, headers={"x-request-id": request_id})
+        return JSONResponse(body, headers={"x-request-id": request_id})
 
-    async def _images_response(self, job: ImageJob) -> dict[str, Any]:
-        """The non-stream `ImagesResponse`: every image at once."""
+    async def _images_response(self, request: Request, job: ImageJob) -> dict[str, Any] | None:
+        """The non-stream `ImagesResponse`: every image at once. Rendered off the event loop one
+        image at a time, checking between images that the client is still there; None if it left."""
         if job.hook == "error":
             raise ApiError(500, GENERATION_FAILED["message"], type=GENERATION_FAILED["type"], code=GENERATION_FAILED["code"])
         if job.hook == "moderation":
@@ -271,7 +334,16 @@ class EngineEndpoints:
         images = []
         for variant in range(job.options.n):
             await asyncio.sleep(self.step_delay)
-            images.append(await asyncio.to_thread(job.render_stage, 0, 1, variant))
+            if await request.is_disconnected():
+                self.stats.responses_abandoned += 1
+                return None
+            try:
+                images.append(await asyncio.to_thread(job.render_stage, 0, 1, variant))
+            except Exception:
+                logger.exception("offline engine: rendering image %d of %d failed", variant + 1, job.options.n)
+                raise ApiError(
+                    500, GENERATION_FAILED["message"], type=GENERATION_FAILED["type"], code=GENERATION_FAILED["code"]
+                ) from None
             self.stats.stages_rendered += 1
         usage = job.usage(0)
         return {
@@ -334,13 +406,17 @@ class EngineEndpoints:
                 self.stats.streams_ended_early += 1
 
 
-def create_engine_app(step_delay: float | None = None, *, limits: EngineLimits | None = None) -> Starlette:
-    """A Starlette app serving the engine; `app.state.engine` is its `EngineEndpoints` (stats, limits)."""
-    endpoints = EngineEndpoints(step_delay, limits)
+def create_engine_app(
+    step_delay: float | None = None, *, limits: EngineLimits | None = None, faults: bool | None = None
+) -> Starlette:
+    """A Starlette app serving the engine; `app.state.engine` is its `EngineEndpoints` (stats, limits).
+    `faults` None reads LOCAL_ENGINE_FAULTS at each request."""
+    endpoints = EngineEndpoints(step_delay, limits, faults=faults)
     app = Starlette(routes=endpoints.routes)
     app.state.engine = endpoints
     return app
 
 
-# Routes of a default engine (step delay from LOCAL_ENGINE_STEP_DELAY at each request).
+# Routes of a default engine (step delay and faults from LOCAL_ENGINE_STEP_DELAY and
+# LOCAL_ENGINE_FAULTS at each request).
 routes: list[Route] = EngineEndpoints().routes

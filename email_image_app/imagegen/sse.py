@@ -29,6 +29,7 @@ from .events import (
     StreamEvent,
     StreamEventError,
     error_from_event,
+    lenient_int,
 )
 
 # A `data:` payload that is not JSON is only worth quoting this far in an error message.
@@ -69,7 +70,7 @@ class ImageEventDecoder:
             return None
         try:
             data = json.loads(data_text)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than the parser goes
             if sse.event == "error":
                 raise StreamEventError(data_text[:_QUOTE_CHARS]) from None
             return None  # e.g. a proxy's `data: ping`; not ours to interpret
@@ -92,7 +93,7 @@ class ImageEventDecoder:
             return None
         self.partials_total += 1
         self._partials_since_completed += 1
-        index = _int(data.get("partial_image_index"), self._partials_since_completed - 1)
+        index = lenient_int(data.get("partial_image_index"), self._partials_since_completed - 1)
         return PartialImage(b64_json=b64, index=index, **_image_fields(data))
 
     def final(self, data: Mapping[str, Any]) -> ImageCompleted:
@@ -147,7 +148,7 @@ async def aiter_image_events(response: httpx.Response, decoder: ImageEventDecode
         body = await response.aread()
         try:
             parsed = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise ImageStreamError("The provider answered with malformed JSON.") from None
         for event in decoder.from_json_body(parsed):
             yield event
@@ -183,12 +184,5 @@ def _image_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         "quality": str(data.get("quality") or "auto"),
         "background": str(data.get("background") or "auto"),
         "output_format": str(data.get("output_format") or "png"),
-        "created_at": _int(data.get("created_at"), 0),
+        "created_at": lenient_int(data.get("created_at"), 0),
     }
-
-
-def _int(value: Any, default: int) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default

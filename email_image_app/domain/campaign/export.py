@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from email_image_app.domain import imaging
-from email_image_app.domain.campaign.plan import Product
+from email_image_app.domain.campaign.plan import Product, alt_text
 from email_image_app.domain.job_stream import filename_stem
 from email_image_app.imagegen.events import ImageUsage
 from email_image_app.imagegen.options import detect_format
@@ -36,7 +36,7 @@ PRODUCT_DISPLAY_WIDTH = (EMAIL_WIDTH - 2 * PRODUCT_ROW_PADDING) // PRODUCT_COLUM
 
 @dataclass(frozen=True)
 class ExportImage:
-    """One finished tile: its prompt (the alt text), its two stored files and its usage."""
+    """One finished tile: its prompt, its two stored files and its usage."""
 
     slot_key: str
     kind: str  # "hero" | "product" | "logo" | "banner"
@@ -88,6 +88,11 @@ class CampaignExport:
 ImageSource = Callable[[ExportImage], str]
 
 
+def image_alt(campaign: CampaignExport, image: ExportImage) -> str:
+    """The image's alt text in the email: for readers with images off, not the prompt."""
+    return alt_text(image.kind, campaign.subject, image.product.name if image.product else "")
+
+
 def zip_source(image: ExportImage) -> str:
     """How email.html inside the ZIP points at an image: by its path relative to the HTML file."""
     return image.email_entry
@@ -105,10 +110,12 @@ def render_email_html(campaign: CampaignExport, source: ImageSource = zip_source
         lang=_escape(campaign.lang),
         subject=_escape(campaign.subject),
         background=_escape(campaign.email_background),
-        logo_row="".join(_logo_row(image, source) for image in logos),
-        hero_row="".join(_full_width_row(image, source) for image in heroes),
-        product_rows=_product_rows(campaign.images_of("product"), source),
-        banner_row="".join(_full_width_row(image, source, top_padding=8) for image in banners),
+        logo_row="".join(_logo_row(image, source, image_alt(campaign, image)) for image in logos),
+        hero_row="".join(_full_width_row(image, source, image_alt(campaign, image)) for image in heroes),
+        product_rows=_product_rows(campaign, source),
+        banner_row="".join(
+            _full_width_row(image, source, image_alt(campaign, image), top_padding=8) for image in banners
+        ),
     )
 
 
@@ -116,25 +123,25 @@ def _escape(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def _img(image: ExportImage, source: ImageSource, width: int, extra_style: str = "") -> str:
+def _img(image: ExportImage, source: ImageSource, alt: str, width: int, extra_style: str = "") -> str:
     return (
-        f'<img src="{_escape(source(image))}" alt="{_escape(image.prompt)}" width="{width}" '
+        f'<img src="{_escape(source(image))}" alt="{_escape(alt)}" width="{width}" '
         f'style="display:block;width:100%;max-width:{width}px;height:auto;border:0;{extra_style}">'
     )
 
 
-def _logo_row(image: ExportImage, source: ImageSource) -> str:
+def _logo_row(image: ExportImage, source: ImageSource, alt: str) -> str:
     return (
         '<tr>\n<td align="center" style="padding:24px 24px 16px 24px;">'
-        f"{_img(image, source, LOGO_DISPLAY_WIDTH)}</td>\n</tr>\n"
+        f"{_img(image, source, alt, LOGO_DISPLAY_WIDTH)}</td>\n</tr>\n"
     )
 
 
-def _full_width_row(image: ExportImage, source: ImageSource, *, top_padding: int = 0) -> str:
-    return f'<tr>\n<td style="padding:{top_padding}px 0 0 0;">{_img(image, source, EMAIL_WIDTH)}</td>\n</tr>\n'
+def _full_width_row(image: ExportImage, source: ImageSource, alt: str, *, top_padding: int = 0) -> str:
+    return f'<tr>\n<td style="padding:{top_padding}px 0 0 0;">{_img(image, source, alt, EMAIL_WIDTH)}</td>\n</tr>\n'
 
 
-def _product_cell(image: ExportImage, source: ImageSource) -> str:
+def _product_cell(image: ExportImage, source: ImageSource, alt: str) -> str:
     product = image.product or Product(id="", name="")
     description = (
         f'<p style="margin:0;font-size:14px;line-height:20px;color:#57606a;">{_escape(product.description)}</p>'
@@ -143,18 +150,22 @@ def _product_cell(image: ExportImage, source: ImageSource) -> str:
     )
     return (
         f'<td width="{100 // PRODUCT_COLUMNS}%" valign="top" style="padding:{PRODUCT_CELL_PADDING}px;">'
-        f"{_img(image, source, PRODUCT_DISPLAY_WIDTH, 'border-radius:4px;')}"
+        f"{_img(image, source, alt, PRODUCT_DISPLAY_WIDTH, 'border-radius:4px;')}"
         f'<p style="margin:12px 0 4px 0;font-size:16px;line-height:22px;font-weight:bold;color:#1f2328;">'
         f"{_escape(product.name)}</p>{description}</td>"
     )
 
 
-def _product_rows(products: list[ExportImage], source: ImageSource) -> str:
+def _product_rows(campaign: CampaignExport, source: ImageSource) -> str:
+    products = campaign.images_of("product")
     if not products:
         return ""
     rows = []
     for start in range(0, len(products), PRODUCT_COLUMNS):
-        cells = [_product_cell(image, source) for image in products[start : start + PRODUCT_COLUMNS]]
+        cells = [
+            _product_cell(image, source, image_alt(campaign, image))
+            for image in products[start : start + PRODUCT_COLUMNS]
+        ]
         # An odd last card keeps its column width: an empty cell fills the row.
         cells += [f'<td width="{100 // PRODUCT_COLUMNS}%">&nbsp;</td>'] * (PRODUCT_COLUMNS - len(cells))
         rows.append("<tr>\n" + "\n".join(cells) + "\n</tr>")
@@ -184,7 +195,7 @@ def _image_record(campaign: CampaignExport, image: ExportImage) -> dict[str, obj
         "kind": image.kind,
         "prompt": image.prompt,
         "prompt_sent": image.prompt_sent,
-        "alt": image.prompt,
+        "alt": image_alt(campaign, image),
         "product": (
             {"id": image.product.id, "name": image.product.name, "description": image.product.description}
             if image.product

@@ -168,6 +168,30 @@ def plan_slots(
     return slots
 
 
+# Screen readers and mail clients showing alt text cut long ones short; 125 is the usual advice.
+ALT_MAX_CHARS = 125
+
+
+def alt_text(kind: str, subject: str, product_name: str = "") -> str:
+    """What an image says to someone reading the email with images off (or through a screen
+    reader): the product's name and the campaign's offer (its subject), never the prompt.
+    A logo is only "Logo": the campaign knows no brand name to put in it."""
+    offer = " ".join(subject.split()).rstrip(" .")
+    name = " ".join(product_name.split())
+    if kind == "logo":
+        return "Logo"
+    if kind == "product" and name:
+        return _shortened(f"{name} – {offer}" if offer else name)
+    return _shortened(offer)
+
+
+def _shortened(text: str, limit: int = ALT_MAX_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:–-")
+    return cut + "…"
+
+
 def with_brand_notes(prompt: str, brand_notes: str) -> str:
     """The prompt sent: the slot's prompt, then the campaign's brand/style notes when there are any."""
     notes = brand_notes.strip()

@@ -1,0 +1,214 @@
+"""What every command does around its images: the data folder and database the app uses, the ETA
+from the history, Ctrl-C, the provider's failures in words, and one image streamed to a file.
+
+Images go through `image_job.store_stream`, as on the pages: stored in the data folder and recorded
+in the history (so they show in /history), each stream consumed through `cancellation.consume` so that
+Ctrl-C cancels it the way the Cancel button does (the HTTP stream is closed at once, the history
+says `cancelled`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import AsyncIterator, Callable
+
+from email_image_app.domain import eta
+from email_image_app.domain import cancellation
+from email_image_app.cli.errors import BadInput, Interrupted, RunFailed
+from email_image_app.cli.progress import Reporter
+from email_image_app.domain.job_stream import FinalSaved, JobInfo, JobTarget, StepSaved, store_stream
+from email_image_app.imagegen.client import Provider
+from email_image_app.imagegen.events import ImageStreamError, IncompleteStreamError, InvalidRequestError, StreamEvent
+from email_image_app.imagegen.options import ImageOptions
+from email_image_app.imagegen.pricing import cost_usd
+from email_image_app.domain.imaging import format_bytes
+from email_image_app.domain.store import image_store
+
+
+def prepare_data() -> None:
+    """The app's data folder and database (EMAIL_IMAGE_DATA_DIR / EMAIL_IMAGE_DB_URL), created or
+    migrated as `make run` does, so a fresh folder works and jobs land in the same history."""
+    from email_image_app.domain import history
+
+    try:
+        history.prepare_database()
+    except Exception as exc:
+        raise RunFailed(f"the history database could not be opened or migrated: {exc}") from None
+
+
+def typical_duration(options: ImageOptions, target: JobTarget, provider: Provider) -> eta.DurationEstimate | None:
+    """The history's typical duration for this model, delivered size and quality on this provider."""
+    from email_image_app.domain import database
+
+    try:
+        return eta.typical_duration(
+            database.engine(),
+            model=options.model,
+            width=target.width,
+            height=target.height,
+            quality=options.quality,
+            provider=provider.label,
+        )
+    except Exception:  # an ETA is a nicety: never fail a run over it
+        return None
+
+
+def failure_message(exc: BaseException, provider: Provider, partials: int = 0) -> str:
+    """A provider's failure in one line, with its own message (never a traceback)."""
+    kept = f" ({partials} partial image{'s' if partials != 1 else ''} received)" if partials else ""
+    if isinstance(exc, ImageStreamError):
+        status = f" answered HTTP {exc.status}" if exc.status else ""
+        hint = " Check OPENAI_API_KEY." if exc.status == 401 else ""
+        return f"{provider.label}{status}: {exc.message}{kept}{hint}"
+    return f"{type(exc).__name__}: {exc}{kept}"
+
+
+def is_bad_input(exc: BaseException) -> bool:
+    """Refused by the client's own checks, before anything was sent (an empty prompt...)."""
+    return isinstance(exc, InvalidRequestError) and exc.status is None
+
+
+class InterruptGuard:
+    """Ctrl-C while images stream: the first one calls `on_interrupt` (cancel the streams, keep what
+    finished); a second one cancels everything at once."""
+
+    def __init__(self, on_interrupt: Callable[[], None]) -> None:
+        self.on_interrupt = on_interrupt
+        self.interrupted = False
+        self._main: asyncio.Task | None = None
+
+    def __enter__(self) -> InterruptGuard:
+        self._main = asyncio.current_task()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGINT, self._fire)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        asyncio.get_running_loop().remove_signal_handler(signal.SIGINT)
+
+    def _fire(self) -> None:
+        if self.interrupted and self._main is not None:
+            self._main.cancel()
+            return
+        self.interrupted = True
+        self.on_interrupt()
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write atomically: a reader (or a crash) never sees half a file at `path`."""
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def check_output(path: Path) -> Path:
+    if not path.parent.is_dir():
+        raise BadInput(f"{path}: the folder {path.parent} does not exist.")
+    if path.is_dir():
+        raise BadInput(f"{path} is a folder; give a file name.")
+    return path
+
+
+@dataclass(frozen=True)
+class OneImage:
+    """One image to make and where it goes (generate and edit)."""
+
+    job_id: str
+    prompt_sent: str
+    options: ImageOptions
+    target: JobTarget
+    info: JobInfo
+    output: Path
+    keep_partials: bool
+
+
+def partial_path(output: Path, number: int) -> Path:
+    """`hero.png` → `hero.step-1.png`, beside it (the pages call partial images "Step N")."""
+    return output.with_name(f"{output.stem}.step-{number}{output.suffix}")
+
+
+async def run_one_image(
+    open_events: Callable[[], AsyncIterator[StreamEvent]],
+    image: OneImage,
+    provider: Provider,
+    reporter: Reporter,
+    *,
+    command: str,
+) -> None:
+    """Stream one image into the history and the output file, reporting each step; raises
+    Interrupted on Ctrl-C, RunFailed on the provider's failure."""
+    estimate = typical_duration(image.options, image.target, provider)
+    target = image.target
+    size = f"{target.width}×{target.height}"
+    steps = image.options.partial_images + 1
+    reporter.emit(
+        "run_started", command=command, provider=provider.label, model=image.options.model,
+        quality=image.options.quality, images=1,
+        eta_s=estimate.seconds if estimate else None, eta_samples=estimate.samples if estimate else 0,
+    )
+    key = "image"
+    reporter.emit(
+        "job_started", job=key, label=image.output.name, size=size, steps=steps, job_id=image.job_id,
+        typical_s=estimate.seconds if estimate else None,
+    )
+    run_key = f"cli:{image.job_id}"
+    started = time.monotonic()
+    partials: list[Path] = []
+    final: FinalSaved | None = None
+    with InterruptGuard(lambda: cancellation.cancel(run_key)):
+        try:
+            stream = store_stream(open_events(), image.job_id, target, started=started, info=image.info)
+            async for item in cancellation.consume(run_key, stream, heartbeat=3600):
+                elapsed = round(time.monotonic() - started, 2)
+                if isinstance(item, StepSaved):
+                    kept = None
+                    if image.keep_partials:
+                        kept = partial_path(image.output, item.index + 1)
+                        write_bytes(kept, image_store.read(item.url))
+                        partials.append(kept)
+                    reporter.emit("partial", job=key, step=item.index + 1, steps=steps - 1, elapsed_s=elapsed, file=kept)
+                elif isinstance(item, FinalSaved):
+                    write_bytes(image.output, image_store.read(item.url))
+                    final = item
+                    reporter.emit(
+                        "final", job=key, file=image.output, width=item.width, height=item.height,
+                        format=item.output_format, bytes=item.size_bytes, elapsed_s=elapsed,
+                        total_tokens=item.usage.total_tokens if item.usage else None,
+                    )
+        except cancellation.RunCancelled:
+            reporter.emit("job_cancelled", job=key)
+            kept_text = f"; kept {len(partials)} partial image(s)" if partials else ""
+            raise Interrupted(f"interrupted: the stream was closed{kept_text}.") from None
+        except ImageStreamError as exc:
+            message = failure_message(exc, provider, len(partials))
+            reporter.emit("job_failed", job=key, message=message)
+            raise (BadInput(exc.message) if is_bad_input(exc) else RunFailed(message)) from None
+    if final is None:
+        message = failure_message(IncompleteStreamError("The stream ended before the final image."), provider)
+        reporter.emit("job_failed", job=key, message=message)
+        raise RunFailed(message)
+    elapsed = round(time.monotonic() - started, 2)
+    reporter.emit("job_completed", job=key, elapsed_s=elapsed)
+    usage = final.usage
+    reporter.emit(
+        "completed", command=command, file=image.output, width=final.width, height=final.height,
+        format=final.output_format, bytes=final.size_bytes, partial_files=partials,
+        total_tokens=usage.total_tokens if usage else None,
+        cost_usd=round(cost_usd(image.options.model, usage, offline=provider.is_offline), 6),
+        elapsed_s=elapsed, job_id=image.job_id,
+    )
+    tokens = f" · {usage.total_tokens:,} tokens" if usage else ""
+    reporter.say(
+        f"Saved {image.output} ({final.width}×{final.height} {final.output_format.upper()}, "
+        f"{format_bytes(final.size_bytes)}) in {elapsed:.1f} s{tokens}"
+    )

@@ -1,0 +1,65 @@
+"""Small pieces the campaign page's views share: its cards, field labels, slot names, and sentences
+with live figures worded from the catalogue in the browser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+from reflex_base.vars.base import Var
+
+from email_image_app.state.language import tr
+
+
+def say_message(key: str, **values: Any) -> rx.Var:
+    """The catalogue's sentence `key` in the page's language, its {placeholders} filled with `values`
+    (Vars of the state, e.g. counts), all in the browser: the figures and the language change
+    without a round trip. Built from `tr` rather than `say` so that the server's pre-rendered page
+    and the browser's first render agree (`say` needs the browser's catalogue; a mismatch makes
+    React re-create the page while someone may already be typing in it)."""
+    text = tr(key)
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", Var.create(value).to_string())
+    return text
+
+
+def field_label(key: str, control_id: str) -> rx.Component:
+    return rx.text(tr(key), as_="label", size="2", weight="medium", html_for=control_id)
+
+
+def section(icon: str, title_key: str, *children: rx.Component, spacing: str = "3", **card_props: Any) -> rx.Component:
+    """A card of the page: an icon and a heading over its content."""
+    return rx.card(
+        rx.vstack(
+            rx.hstack(rx.icon(icon, size=18, color=rx.color("accent", 10)), rx.heading(tr(title_key), size="4"), align="center"),
+            *children,
+            spacing=spacing,
+            width="100%",
+        ),
+        size="3",
+        width="100%",
+        **card_props,
+    )
+
+
+def _kind_label(kind: Any) -> rx.Component:
+    return rx.match(
+        kind,
+        ("hero", tr("slot_hero")),
+        ("product", tr("slot_product")),
+        ("logo", tr("slot_logo")),
+        ("banner", tr("slot_banner")),
+        kind,
+    )
+
+
+def slot_name(kind: Any, title: Any) -> rx.Component:
+    """"Hero", or "Product · Red sneakers": what a slot editor and a tile are about."""
+    return rx.text(
+        _kind_label(kind),
+        rx.cond(title != "", rx.fragment(" · ", title), ""),
+        size="2",
+        weight="bold",
+        trim="both",
+        truncate=True,
+    )
