@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import secrets
 import time
 
@@ -300,3 +301,14 @@ def test_settings_from_a_past_job_fill_the_form_and_leave_the_address(browser, p
     other.wait_for_selector("text=This job is no longer in the history.")
     other.wait_for_url(app_server.url + "/")
     context.close()
+
+
+def test_a_run_shows_the_time_left_from_the_history(page, app_server):
+    # A first run of these settings teaches the history how long they take...
+    start_generation(page, app_server.url, "Time me once, a blue bicycle")
+    page.wait_for_selector("img[alt='Final image']")
+    # ...so the next one says how long is left beside its bar.
+    page.fill("#prompt", "Time me twice, a red bicycle")
+    page.click("#generate-button")
+    page.wait_for_selector("#run-eta")
+    assert re.search(r"about \d+ s left|any moment now", page.inner_text("#run-eta"))
