@@ -9,7 +9,7 @@ import logging
 import pytest
 
 from email_image_app.domain.cancellation import RunCancelled
-from email_image_app.domain.imaging import UploadError
+from email_image_app.domain.upload_checks import UploadError
 from email_image_app.domain.messages import Message, message
 from email_image_app.domain.run_progress import STAGE_PARTIAL
 from email_image_app.domain.run_progress import StepView

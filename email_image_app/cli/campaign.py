@@ -63,7 +63,8 @@ from email_image_app.domain.image_request import RequestChoices
 from email_image_app.imagegen.options import ImageOptions, OptionsError
 from email_image_app.imagegen.pricing import cost_usd
 from email_image_app.imagegen.sizing import plan_size
-from email_image_app.domain.imaging import format_bytes, image_size
+from email_image_app.domain.imaging import image_size
+from email_image_app.domain.formatting import format_bytes
 from email_image_app.domain.store import image_store, new_job_id
 
 EMAIL_FORMATS = ("jpeg", "webp")

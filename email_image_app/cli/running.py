@@ -27,7 +27,7 @@ from email_image_app.imagegen.client import Provider
 from email_image_app.imagegen.events import ImageStreamError, IncompleteStreamError, InvalidRequestError, StreamEvent
 from email_image_app.imagegen.options import ImageOptions
 from email_image_app.imagegen.pricing import cost_usd
-from email_image_app.domain.imaging import format_bytes
+from email_image_app.domain.formatting import format_bytes
 from email_image_app.domain.store import image_store
 
 

@@ -20,7 +20,7 @@ from email_image_app.domain import cancellation
 from email_image_app.domain.eta import eta_message, typical_duration_of
 from email_image_app.domain.error_messages import describe_error
 from email_image_app.domain.formatting import format_seconds, format_usd
-from email_image_app.domain.imaging import UploadError
+from email_image_app.domain.upload_checks import UploadError
 from email_image_app.domain.job_stream import FinalSaved, JobInfo, JobTarget, StepSaved, filename_stem, store_stream
 from email_image_app.domain.messages import message
 from email_image_app.domain.run_progress import (
