@@ -49,7 +49,7 @@ from email_image_app.cli import options as opt
 from email_image_app.cli.edit import read_file
 from email_image_app.cli.errors import BadInput, Interrupted, RunFailed
 from email_image_app.cli.progress import Reporter, reporting
-from email_image_app.cli.provider import open_client
+from email_image_app.cli.provider import open_client, records_locally
 from email_image_app.cli.running import (
     InterruptGuard,
     check_output,
@@ -291,7 +291,7 @@ class CampaignRun:
         rendition = EmailRendition(str(self.meta["email_format"]), str(self.meta["email_background"]), tile.slot.byte_budget)
         source = tile_stream(
             lambda: self.client.stream_generate(tile.prompt_sent, tile.options),
-            tile.job_id, tile.target, rendition, info=info, fanout=self.fanout,
+            tile.job_id, tile.target, rendition, info=info if records_locally() else None, fanout=self.fanout,
         )
         started = time.monotonic()
         partials = 0
