@@ -636,6 +636,10 @@ export const STUDIO_MESSAGES = {
 "History",
 "Historique"
 ],
+"nav_label": [
+"Pages",
+"Pages"
+],
 "need_edit_prompt": [
 "Describe the changes to make.",
 "Décrivez les modifications à faire."
@@ -767,6 +771,10 @@ export const STUDIO_MESSAGES = {
 "products_section": [
 "Products",
 "Produits"
+],
+"progress_label": [
+"Progress",
+"Progression"
 ],
 "prompt": [
 "Prompt",
