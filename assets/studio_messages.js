@@ -556,6 +556,14 @@ export const STUDIO_MESSAGES = {
 "at {model} list price",
 "au prix catalogue de {model}"
 ],
+"eta_any_moment": [
+"any moment now",
+"d'un instant à l'autre"
+],
+"eta_left": [
+"about {seconds} s left",
+"environ {seconds} s restantes"
+],
 "export_section": [
 "Email and export",
 "E-mail et export"
@@ -796,6 +804,10 @@ export const STUDIO_MESSAGES = {
 "History",
 "Historique"
 ],
+"nav_label": [
+"Pages",
+"Pages"
+],
 "need_edit_prompt": [
 "Describe the changes to make.",
 "Décrivez les modifications à faire."
@@ -927,6 +939,10 @@ export const STUDIO_MESSAGES = {
 "products_section": [
 "Products",
 "Produits"
+],
+"progress_label": [
+"Progress",
+"Progression"
 ],
 "prompt": [
 "Prompt",

@@ -1,5 +1,6 @@
-"""The app: wires pages and the backend routes (offline engine under /v1, stored images under /files),
-each page behind the sign-in form and each route behind its guard (`domain.access`)."""
+"""The app: wires pages and the backend routes (offline engine under /v1, the studio's API under
+/api/v1, stored images under /files), each page behind the sign-in form and each route behind its
+guard (`domain.access`; the studio's API checks its tokens itself)."""
 
 import reflex as rx
 from starlette.applications import Starlette
@@ -9,6 +10,7 @@ from starlette.staticfiles import StaticFiles
 from email_image_app.domain import history
 from email_image_app.domain import settings
 from email_image_app.domain.access import EngineGate, SignedInFiles, engine_key
+from email_image_app.domain.studio_api import StudioApi
 from email_image_app.imagegen import server as engine_server
 from email_image_app.pages.account import AccountState, account_page
 from email_image_app.pages.admin import AdminState, admin_page
@@ -20,7 +22,7 @@ from email_image_app.pages.history import HistoryState, history_page
 from email_image_app.pages.signin import admins_only, signed_in_only
 from email_image_app.state.auth import AuthState
 from email_image_app.state.language import write_catalogue_module
-from email_image_app.state.provider import current_provider
+from email_image_app.state.provider import current_provider, get_client
 
 # On import, so the database exists before Reflex's own start-up checks look at its schema.
 history.prepare_database()
@@ -41,6 +43,7 @@ def _gated(route: Route) -> Route:
 backend_routes = Starlette(
     routes=[
         *[_gated(route) for route in engine_server.routes],
+        *StudioApi(get_client).routes,
         Mount(
             settings.FILES_URL_PREFIX,
             app=SignedInFiles(StaticFiles(directory=settings.images_dir(), check_dir=False)),

@@ -30,7 +30,7 @@ def stage_text(state: Any) -> rx.Component:
 
 def progress_panel(state: Any) -> rx.Component:
     return rx.vstack(
-        rx.progress(value=state.progress, max=100, width="100%", id="run-progress", aria_label="Progress"),
+        rx.progress(value=state.progress, max=100, width="100%", id="run-progress", aria_label=tr("progress_label")),
         rx.hstack(
             rx.text(tr("partial_images"), tr("colon"), state.steps.length(), size="2", id="partial-count"),
             rx.spacer(),
@@ -38,6 +38,7 @@ def progress_panel(state: Any) -> rx.Component:
                 state.stage != "",
                 rx.text(
                     stage_text(state), " · ", tr("elapsed"), " ", state.elapsed_s, " s",
+                    rx.cond(say(state.time_left) != "", rx.el.span(" · ", say(state.time_left), id="run-eta")),
                     size="2", color_scheme="gray", id="run-stage",
                 ),
             ),

@@ -170,6 +170,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "account_created": ("Created", "Créé"),
     "account_last_used": ("Last used", "Dernière utilisation"),
     "account_never_used": ("never", "jamais"),
+    # The time left beside a run's bar (domain.eta)
+    "eta_left": ("about {seconds} s left", "environ {seconds} s restantes"),
+    "eta_any_moment": ("any moment now", "d'un instant à l'autre"),
     # Why a request failed (domain.error_messages)
     "verbatim": ("{text}", "{text}"),
     "sentences": ("{first} {rest}", "{first} {rest}"),
@@ -551,6 +554,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "already_made": ("Already made {when}.", "Déjà créée {when}."),
     "already_made_on": ("Already made on {date}.", "Déjà créée le {date}."),
     "settings_job_gone": ("This job is no longer in the history.", "Cette tâche n'est plus dans l'historique."),
+    # Accessibility (issue 10): names screen readers read for landmarks and controls without a visible label
+    "nav_label": ("Pages", "Pages"),
+    "progress_label": ("Progress", "Progression"),
 }
 
 

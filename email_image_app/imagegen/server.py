@@ -33,12 +33,13 @@ marker is just prompt text:
 - `[[engine:401]]`: HTTP 401 `invalid_api_key`.
 - `[[engine:429]]`: HTTP 429 `rate_limit_exceeded` with `Retry-After: 1` (SDKs retry it).
 
-Reading and validating the requests (bodies, uploads, limits, OpenAI's errors) is engine_requests.py.
+Reading and validating the requests (bodies, limits, OpenAI's errors) is engine_requests.py; an edit's uploads, engine_uploads.py.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import base64
 import json
 import logging
@@ -57,11 +58,12 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route, request_response
 from starlette.types import Receive, Scope, Send
 
-from email_image_app.imagegen import engine, engine_requests
+from email_image_app.imagegen import engine_requests
+from email_image_app.imagegen import engine_uploads
 from email_image_app.imagegen.engine_errors import ApiError
-from email_image_app.imagegen.engine_inputs import EditInputs
-from email_image_app.imagegen.engine_requests import EngineLimits, ImageRequest
-from email_image_app.imagegen.options import ImageOptions, parse_size
+from email_image_app.imagegen.engine_job import ImageJob, combined_usage
+from email_image_app.imagegen.engine_requests import EngineLimits
+from email_image_app.imagegen.options import parse_size
 
 logger = logging.getLogger(__name__)
 
@@ -79,84 +81,6 @@ class EngineStats:
     streams_ended_early: int = 0  # client went away, a test hook, or a render failure
     stages_rendered: int = 0
     responses_abandoned: int = 0  # non-stream requests whose client left before the images were done
-
-
-# ---------------------------------------------------------------------------------------------
-# A validated request
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ImageJob:
-    """Everything needed to render and report one validated request."""
-
-    request: ImageRequest
-    width: int
-    height: int
-    hook: str | None = None  # a fault marker, only when faults are enabled
-    inputs: EditInputs | None = None  # an edit's images and mask, already at working size
-    input_sizes: tuple[tuple[int, int], ...] = ()  # as uploaded: usage counts those
-
-    @property
-    def prompt(self) -> str:
-        return self.request.prompt
-
-    @property
-    def options(self) -> ImageOptions:
-        return self.request.options
-
-    @property
-    def stream(self) -> bool:
-        return self.request.stream
-
-    @property
-    def is_edit(self) -> bool:
-        return self.inputs is not None
-
-    @property
-    def event_prefix(self) -> str:
-        return "image_edit" if self.is_edit else "image_generation"
-
-    @property
-    def resolved_fields(self) -> dict[str, str]:
-        """size/quality/background/output_format as reported: resolved, never 'auto'."""
-        return {
-            "size": f"{self.width}x{self.height}",
-            "quality": engine.resolve_quality(self.options.quality),
-            "background": engine.resolve_background(self.options.background, self.options.output_format),
-            "output_format": self.options.output_format,
-        }
-
-    def render_stage(self, stage: int, stages: int, variant: int) -> bytes:
-        """Blocking: run it in a worker thread."""
-        common = dict(
-            output_format=self.options.output_format,
-            background=self.options.background,
-            quality=self.options.quality,
-            output_compression=self.options.output_compression,
-            stage=stage,
-            stages=stages,
-            variant=variant,
-        )
-        if self.inputs is not None:
-            return engine.edit_loaded(self.inputs, self.prompt, self.width, self.height, **common)
-        return engine.render(self.prompt, self.width, self.height, **common)
-
-    def usage(self, partial_images_sent: int) -> dict[str, Any]:
-        return engine.usage_for(
-            self.prompt,
-            self.width,
-            self.height,
-            self.options.quality,
-            partial_images_sent,
-            input_images=list(self.input_sizes),
-        )
-
-
-def combined_usage(prompt_usage: Mapping[str, Any], outputs: list[int]) -> dict[str, Any]:
-    """Usage of an n-image response: the input counted once, the outputs summed."""
-    output_tokens = sum(outputs)
-    return {**prompt_usage, "output_tokens": output_tokens, "total_tokens": prompt_usage["input_tokens"] + output_tokens}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,6 +165,9 @@ class EngineEndpoints:
         self._faults = faults
         self.limits = limits or EngineLimits()
         self.stats = EngineStats()
+        # With faults on (tests only), the prompts of streams that ended early, so a test can ask
+        # about its own request rather than read a counter every other stream moves.
+        self._ended_early_prompts: collections.deque[str] = collections.deque(maxlen=500)
 
     @property
     def step_delay(self) -> float:
@@ -270,7 +197,11 @@ class EngineEndpoints:
     async def status(self, request: Request) -> Response:
         """Counters of what the engine did (not an OpenAI route): lets tests and operators see
         that a cancelled stream really stopped the work."""
-        return JSONResponse({"engine": "offline", "step_delay": self.step_delay, **dataclasses.asdict(self.stats)})
+        body = {"engine": "offline", "step_delay": self.step_delay, **dataclasses.asdict(self.stats)}
+        word = request.query_params.get("prompt_contains")
+        if word and self.faults_enabled:
+            body["streams_ended_early_matching"] = sum(word in prompt for prompt in self._ended_early_prompts)
+        return JSONResponse(body)
 
     def _hook(self, prompt: str) -> str | None:
         """The fault marker to act on (None unless faults are enabled). The ones that are HTTP
@@ -297,11 +228,11 @@ class EngineEndpoints:
     async def edits(self, request: Request) -> Response:
         request_id = f"req_{uuid.uuid4().hex}"
         try:
-            image_request, upload = await engine_requests.read_edit(request, self.limits)
-            checked = await asyncio.to_thread(engine_requests.check_images, upload, self.limits)
-            width, height = engine_requests.edit_output_size(image_request.options, checked.images[0])
+            image_request, upload = await engine_uploads.read_edit(request, self.limits)
+            checked = await asyncio.to_thread(engine_uploads.check_images, upload, self.limits)
+            width, height = engine_uploads.edit_output_size(image_request.options, checked.images[0])
             hook = self._hook(image_request.prompt)
-            inputs = await asyncio.to_thread(engine_requests.load_inputs, checked, width, height)
+            inputs = await asyncio.to_thread(engine_uploads.load_inputs, checked, width, height)
             sizes = tuple((image.width, image.height) for image in checked.images)
             job = ImageJob(image_request, width, height, hook=hook, inputs=inputs, input_sizes=sizes)
             return await self._respond(request, job, request_id)
@@ -404,6 +335,8 @@ class EngineEndpoints:
                 self.stats.streams_completed += 1
             else:
                 self.stats.streams_ended_early += 1
+                if self.faults_enabled:
+                    self._ended_early_prompts.append(job.prompt)
 
 
 def create_engine_app(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from email_image_app.components.labels import label_for
 from email_image_app.components.layout import page_shell
 from email_image_app.pages.account.state import AccountState, TokenRow
 from email_image_app.state.auth import AuthState
@@ -44,7 +45,7 @@ def account_page() -> rx.Component:
             rx.card(
                 rx.el.form(
                     rx.hstack(
-                        rx.el.label(tr("account_token_label"), html_for="token-label"),
+                        label_for(tr("account_token_label"), "token-label", size="2"),
                         rx.input(id="token-label", name="label", max_length=100),
                         rx.button(tr("account_create_token"), type="submit", id="create-token-button"),
                         align="center",

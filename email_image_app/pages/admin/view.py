@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from email_image_app.components.labels import label_for
 from email_image_app.components.layout import page_shell
 from email_image_app.components.run_view import message_callout
 from email_image_app.domain.accounts import ROLES
@@ -69,7 +70,7 @@ def _accounts_table() -> rx.Component:
 
 
 def _labelled(label_key: str, control: rx.Component, control_id: str) -> rx.Component:
-    return rx.vstack(rx.el.label(tr(label_key), html_for=control_id, style={"font_size": "13px"}), control, spacing="1")
+    return rx.vstack(label_for(tr(label_key), control_id, size="2"), control, spacing="1")
 
 
 def _add_form() -> rx.Component:

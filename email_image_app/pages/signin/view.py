@@ -9,6 +9,7 @@ from typing import Callable
 
 import reflex as rx
 
+from email_image_app.components.labels import label_for
 from email_image_app.components.layout import language_select
 from email_image_app.components.run_view import message_callout
 from email_image_app.domain.accounts import MIN_PASSWORD_CHARS
@@ -18,7 +19,7 @@ from email_image_app.state.language import tr
 
 def _field(label_key: str, control_id: str, name: str, kind: str, autocomplete: str) -> rx.Component:
     return rx.vstack(
-        rx.el.label(tr(label_key), html_for=control_id, style={"font_weight": "500", "font_size": "14px"}),
+        label_for(tr(label_key), control_id, size="2", weight="medium"),
         rx.input(id=control_id, name=name, type=kind, auto_complete=autocomplete, required=True, width="100%", size="3"),
         spacing="1",
         width="100%",
