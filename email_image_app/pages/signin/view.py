@@ -90,12 +90,14 @@ def _signin_card() -> rx.Component:
 
 
 def signin_page() -> rx.Component:
-    return rx.center(_signin_card(), min_height="100vh", padding="16px", background_color=rx.color("gray", 2))
+    return rx.el.main(
+        rx.center(_signin_card(), min_height="100vh", padding="16px", background_color=rx.color("gray", 2))
+    )
 
 
 def _checking() -> rx.Component:
     """While `AuthState.check` runs (a few ms after the page opens): neither the page nor the form."""
-    return rx.center(rx.spinner(size="3"), min_height="100vh", id="auth-checking")
+    return rx.el.main(rx.center(rx.spinner(size="3"), min_height="100vh", id="auth-checking"))
 
 
 def _signed_out_view() -> rx.Component:
