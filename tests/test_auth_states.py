@@ -219,3 +219,17 @@ def test_the_apps_own_engine_key_still_reads_as_the_offline_engine():
     assert Provider.for_url("http://localhost:3000/v1", "offline-s3cr3t").is_offline
     assert Provider.for_url("http://localhost:3000/v1", "offline").is_offline
     assert not Provider.for_url("http://localhost:3000/v1", "offlinex").is_offline
+
+
+def test_signing_up_oneself_needs_open_signup(job_history, people, monkeypatch):
+    auth = substate(session_root(None), AuthState)
+    form = {"email": "self@example.com", "password": "correct horse battery"}
+    monkeypatch.delenv("EMAIL_IMAGE_OPEN_SIGNUP", raising=False)
+    asyncio.run(auth.sign_up(form))
+    assert not auth.signed_in and Accounts(job_history.url).by_email("self@example.com") is None
+    assert Message.from_dict(auth.signin_error).key == "signup_closed"
+    monkeypatch.setenv("EMAIL_IMAGE_OPEN_SIGNUP", "1")
+    asyncio.run(auth.check())
+    assert auth.signup_open
+    asyncio.run(auth.sign_up(form))
+    assert auth.signed_in and auth.role == "member"
