@@ -31,8 +31,10 @@ from email_image_app.domain.campaign.plan import (
     Product,
     ProductCsvError,
     Slot,
+    decode_products_csv,
     parse_products_csv,
     plan_slots,
+    slot_prompt_refusal,
     with_brand_notes,
 )
 from email_image_app.domain.campaign.runner import (
@@ -58,7 +60,9 @@ from email_image_app.cli.running import (
     typical_duration,
     write_bytes,
 )
-from email_image_app.domain.job_stream import FinalSaved, JobTarget, StepSaved, filename_stem
+from email_image_app.domain.file_names import filename_stem
+from email_image_app.domain.job_stream import FinalSaved, JobTarget, StepSaved
+from email_image_app.domain.messages import message
 from email_image_app.domain.image_request import RequestChoices
 from email_image_app.imagegen.options import ImageOptions, OptionsError
 from email_image_app.imagegen.pricing import cost_usd
@@ -97,13 +101,16 @@ class Tile:
         return f"cli:{self.job_id}"
 
 
-def read_products(path: Path) -> list[Product]:
+def read_products(path: Path, reporter: Reporter) -> list[Product]:
+    """The products of a CSV file, UTF-8 (with or without a BOM) or Windows-1252; the person is told
+    when the file was read as Windows-1252 and that changed how its letters read."""
+    decoded = decode_products_csv(read_file(path, "the products CSV"))
+    if decoded.encoding_matters:
+        note = message("csv_read_as_cp1252").render("en")
+        reporter.emit("notice", message=note, file=str(path), encoding=decoded.encoding)
+        reporter.say(f"{path}: {note}")
     try:
-        text = read_file(path, "the products CSV").decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BadInput(f"{path}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8.") from None
-    try:
-        products = parse_products_csv(text)
+        products = parse_products_csv(decoded.text)
     except ProductCsvError as exc:
         raise BadInput(f"{path}: {exc.as_message().render('en')}") from None
     if not products:
@@ -137,6 +144,9 @@ def plan_tiles(slots: list[Slot], choices: RequestChoices, brand: str) -> list[T
             raise opt.checked_options_error(exc) from None
         prompt = slot.default_prompt
         prompt_sent = choices.prompt_for_new_image(with_brand_notes(prompt, brand), options, target)
+        refusal = slot_prompt_refusal(slot, prompt, prompt_sent)
+        if refusal is not None:
+            raise BadInput(refusal.render("en"))
         tiles.append(Tile(slot, prompt, prompt_sent, options, target.with_stem(slot.file_stem), new_job_id()))
     return tiles
 
@@ -177,7 +187,7 @@ def campaign(
     <output>.partial.zip. Every image is recorded in the app's history (/history).
     """
     with reporting(json_mode) as reporter:
-        products = read_products(products_csv)
+        products = read_products(products_csv, reporter)
         if not subject.strip():
             raise BadInput("--subject is empty: give the campaign's subject.")
         if not MIN_CONCURRENCY <= concurrency <= MAX_CONCURRENCY:

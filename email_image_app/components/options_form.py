@@ -62,6 +62,14 @@ def prompt_field(
             aria_label="Prompt",
             custom_attrs=shortcut,
         ),
+        # The limit stays in sight: over it the count turns red and the run is refused naming it.
+        rx.text(
+            say(state.prompt_count),
+            size="1",
+            color_scheme=rx.cond(state.prompt_over_limit, "red", "gray"),
+            id="prompt-count",
+            margin_top="-4px",
+        ),
         *(
             [rx.text(tr(shortcut_key), size="1", color_scheme="gray", id="prompt-shortcut-hint", margin_top="-4px")]
             if shortcut_key

@@ -159,6 +159,8 @@ class EditState(EditInputsState, rx.State):
                 self._prompt_for_background(prompt), options, target,
                 kind="edit", input_images=len(image_urls), mask=self.mask_mode,
             )
+            if self._refuse_long_prompt(prompt, info):
+                return
             run = self._start_run(info, options, target)
             events = edit_events(
                 get_client(), run.prompt, options,
