@@ -792,6 +792,10 @@ export const STUDIO_MESSAGES = {
 "{count} / {limit} characters",
 "{count} / {limit} caractères"
 ],
+"prompt_counter_with_additions": [
+"{count} / {limit} characters (the app adds {added} for the size and background)",
+"{count} / {limit} caractères (l'application en ajoute {added} pour le format et le fond)"
+],
 "prompt_missing": [
 "Enter a prompt describing the image.",
 "Entrez une description de l'image."

@@ -287,6 +287,9 @@ def test_what_the_app_adds_counts_and_is_named_when_it_tips_the_prompt_over():
     assert refusal.params["added"] == 29 and refusal.params["limit"] == MAX_PROMPT_CHARS
     assert "32,024 characters long; the limit is 32,000" in refusal.render("en")
     assert prompt_counter("夏季☀️").render("en") == "4 / 32,000 characters"
+    assert prompt_counter("夏季☀️", 113).render("en") == "4 / 31,887 characters (the app adds 113 for the size and background)"
+    # Typed over the limit itself, with words added: the message still gives both numbers.
+    assert prompt_length_refusal("x" * 32_001, "x" * 32_001 + "!").key == "prompt_too_long_with_additions"
 
 
 def test_a_campaign_slot_over_the_limit_with_its_brand_notes_is_refused_naming_the_slot():

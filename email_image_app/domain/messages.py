@@ -98,6 +98,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "fait {length} caractères ; la limite est de {limit}. Raccourcissez-la.",
     ),
     "prompt_counter": ("{count} / {limit} characters", "{count} / {limit} caractères"),
+    "prompt_counter_with_additions": (
+        "{count} / {limit} characters (the app adds {added} for the size and background)",
+        "{count} / {limit} caractères (l'application en ajoute {added} pour le format et le fond)",
+    ),
     "campaign_prompt_too_long": ("{image}: {reason}", "{image} : {reason}"),
     "slot_product_named": ("Product · {name}", "Produit · {name}"),
     "csv_unreadable": ("Line {line} cannot be read as CSV.", "La ligne {line} ne peut pas être lue comme du CSV."),

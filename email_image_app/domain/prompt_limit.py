@@ -24,11 +24,14 @@ def prompt_length_refusal(typed: str, sent: str | None = None) -> Message | None
     if len(sent) <= MAX_PROMPT_CHARS:
         return None
     added = len(sent) - len(typed)
-    if added > 0 and len(typed) <= MAX_PROMPT_CHARS:
+    if added > 0:  # the person's room is the limit less what is added: say both
         return message("prompt_too_long_with_additions", length=len(sent), added=added, limit=MAX_PROMPT_CHARS)
     return message("prompt_too_long", length=len(typed), limit=MAX_PROMPT_CHARS, over=len(typed) - MAX_PROMPT_CHARS)
 
 
-def prompt_counter(typed: str) -> Message:
-    """The counter under a prompt field: '1,234 / 32,000 characters'."""
+def prompt_counter(typed: str, added: int = 0) -> Message:
+    """The counter under a prompt field: '1,234 / 32,000 characters', the limit less what the app
+    will add (then said: '… (the app adds 113 for the size and background)')."""
+    if added > 0:
+        return message("prompt_counter_with_additions", count=len(typed), limit=MAX_PROMPT_CHARS - added, added=added)
     return message("prompt_counter", count=len(typed), limit=MAX_PROMPT_CHARS)

@@ -99,12 +99,17 @@ class ImageRunState(ImageOptionsState, mixin=True):
 
     @rx.var
     def prompt_count(self) -> dict[str, Any]:
-        """The counter under the prompt ('1,234 / 32,000 characters'), counted as the provider counts."""
-        return prompt_counter(self.prompt).to_dict()
+        """The counter under the prompt ('1,234 / 32,000 characters'), counted as the provider counts,
+        against the room left by the words the app adds (a page says how many: `_prompt_added_chars`)."""
+        return prompt_counter(self.prompt, self._prompt_added_chars()).to_dict()
 
     @rx.var
     def prompt_over_limit(self) -> bool:
-        return len(self.prompt) > MAX_PROMPT_CHARS
+        return len(self.prompt.strip()) + self._prompt_added_chars() > MAX_PROMPT_CHARS
+
+    def _prompt_added_chars(self) -> int:
+        """How many characters the page adds to the prompt as sent (background, framing words)."""
+        return 0
 
     @rx.event
     def set_prompt(self, value: str) -> None:

@@ -125,6 +125,9 @@ class EditState(EditInputsState, rx.State):
             options = options.replace(input_fidelity=self.input_fidelity)
         return options, target
 
+    def _prompt_added_chars(self) -> int:
+        return len(self._prompt_for_background(""))
+
     def _missing_input(self, prompt: str, painted_mask: str) -> str:
         """The catalogue key of what is missing before an edit can start, or ""."""
         if not self.original_url:

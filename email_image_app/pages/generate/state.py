@@ -68,6 +68,13 @@ class GenerateState(StoredOfferState, rx.State):
         )
         return format_usd(amount)
 
+    def _prompt_added_chars(self) -> int:
+        try:
+            options, target = self._image_options()
+        except OptionsError:
+            return 0
+        return len(self._prompt_to_send("", options, target))
+
     @rx.event(background=True)
     async def generate(self):
         async with self:
