@@ -436,6 +436,14 @@ export const STUDIO_MESSAGES = {
 "at {model} list price",
 "au prix catalogue de {model}"
 ],
+"eta_any_moment": [
+"any moment now",
+"d'un instant à l'autre"
+],
+"eta_left": [
+"about {seconds} s left",
+"environ {seconds} s restantes"
+],
 "export_section": [
 "Email and export",
 "E-mail et export"

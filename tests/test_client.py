@@ -151,6 +151,7 @@ class Captured:
     headers: dict[str, str]
     body: bytes
     form: list[tuple[str, str | None, str | None, bytes]]  # name, filename, content type, value
+    received_at: float = 0.0  # time.monotonic() when the request arrived
 
 
 class ScriptedServer:
@@ -180,7 +181,7 @@ class ScriptedServer:
                         form.append((name, None, None, value.encode()))
                     else:
                         form.append((name, value.filename, value.content_type, await value.read()))
-        self.requests.append(Captured(scope["path"], dict(request.headers), body, form))
+        self.requests.append(Captured(scope["path"], dict(request.headers), body, form, time.monotonic()))
         reply = self.replies.popleft() if self.replies else Reply(500, [b'{"error":{"message":"no script"}}'])
         if reply.stall_before_headers:
             await self._wait_for_disconnect(receive)
@@ -628,6 +629,9 @@ def test_500_then_success_uses_backoff(server: ScriptedServer, base_url: str) ->
     server.script(Reply(500, [body], content_type="application/json"), Reply(chunks=[completed_event()]))
     events = run(collect(make_client(base_url)))
     assert isinstance(events[-1], ImageCompleted) and len(server.requests) == 2
+    # No Retry-After: the first backoff is 0.5 s less up to 25 % jitter, measured between the arrivals.
+    waited = server.requests[1].received_at - server.requests[0].received_at
+    assert 0.5 * 0.75 <= waited < 2.0
 
 
 def test_retries_stop_after_max_retries(server: ScriptedServer, base_url: str) -> None:

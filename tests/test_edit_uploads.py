@@ -8,9 +8,9 @@ import io
 import pytest
 from PIL import Image
 
-from email_image_app.domain import edit_uploads, imaging
+from email_image_app.domain import edit_uploads, upload_checks
 from email_image_app.domain.edit_uploads import UploadLimits
-from email_image_app.domain.imaging import UploadError
+from email_image_app.domain.upload_checks import UploadError
 from email_image_app.domain.store import ImageStore
 
 
@@ -154,10 +154,10 @@ def test_inputs_that_cannot_be_read_back_are_refused_with_a_reason(tmp_path, mon
 
 
 def test_refusals_are_told_in_french_with_the_limits():
-    too_large = imaging.too_large_error("huge.png", 60 * 1024 * 1024, 50 * 1024 * 1024)
+    too_large = upload_checks.too_large_error("huge.png", 60 * 1024 * 1024, 50 * 1024 * 1024)
     assert too_large.refusal.render("en") == too_large.message == "huge.png is 60.0 MB; the limit is 50 MB."
     assert too_large.refusal.render("fr") == "huge.png pèse 60.0 MB ; la limite est de 50 MB."
     with pytest.raises(UploadError) as mismatch:
-        imaging.validate_mask(png(Image.new("RGBA", (32, 32))), "mask.png", 1024, 768)
+        upload_checks.validate_mask(png(Image.new("RGBA", (32, 32))), "mask.png", 1024, 768)
     assert "(1024x768)" not in mismatch.value.refusal.render("fr")
     assert "l'image fait 1024x768" in mismatch.value.refusal.render("fr")

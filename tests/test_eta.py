@@ -91,3 +91,11 @@ def test_a_batch_runs_its_images_a_few_at_a_time():
 def test_the_eta_module_imports_no_reflex():
     code = "import sys, email_image_app.domain.eta; assert not [m for m in sys.modules if m.split('.')[0] == 'reflex']"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_the_page_words_the_time_left_then_any_moment():
+    from email_image_app.domain.eta import eta_message
+
+    assert eta_message(12, 3).render("en") == "about 9 s left"
+    assert eta_message(12, 3).render("fr") == "environ 9 s restantes"
+    assert eta_message(12, 12).render("en") == "any moment now"

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import secrets
 import time
 
 import httpx
 import pytest
+
+from tests.engine_counters import engine_status
 from PIL import Image
 
 from email_image_app.domain.history import GalleryQuery
@@ -73,10 +76,6 @@ def start_generation(page, url: str, prompt: str) -> None:
 def step_alts(page) -> list[str]:
     """The alt texts of the step thumbnails, in the order the page shows them."""
     return page.locator("#steps-strip img").evaluate_all("els => els.map(e => e.getAttribute('alt'))")
-
-
-def engine_status(app_server) -> dict:
-    return httpx.get(f"{app_server.url}/v1/engine/status", timeout=5).json()
 
 
 def test_partials_stream_in_one_by_one_then_final_downloads_and_copies(page, app_server):
@@ -150,8 +149,8 @@ def test_email_sizes_come_out_exact_in_the_chosen_format(page, app_server, size_
 
 
 def test_cancel_stops_the_stream_and_keeps_the_last_step(page, app_server):
-    ended_before = engine_status(app_server)["streams_ended_early"]
-    start_generation(page, app_server.url, "Autumn collection, golden leaves, cosy knitwear")
+    word = "cancel" + secrets.token_hex(4)  # this request's own mark, to ask the engine about it alone
+    start_generation(page, app_server.url, f"Autumn collection, golden leaves, cosy knitwear {word}")
     page.wait_for_selector("img[alt='Step 1']")
     page.click("#cancel-button")
 
@@ -162,7 +161,7 @@ def test_cancel_stops_the_stream_and_keeps_the_last_step(page, app_server):
     assert "Cancelled" in page.inner_text("body")
     # The HTTP stream was closed: the engine saw its client go away before the final image.
     deadline = time.monotonic() + 10
-    while engine_status(app_server)["streams_ended_early"] <= ended_before:
+    while engine_status(app_server, word)["streams_ended_early_matching"] < 1:
         assert time.monotonic() < deadline, "the engine never saw the stream closed"
         page.wait_for_timeout(100)
 
@@ -302,3 +301,14 @@ def test_settings_from_a_past_job_fill_the_form_and_leave_the_address(browser, p
     other.wait_for_selector("text=This job is no longer in the history.")
     other.wait_for_url(app_server.url + "/")
     context.close()
+
+
+def test_a_run_shows_the_time_left_from_the_history(page, app_server):
+    # A first run of these settings teaches the history how long they take...
+    start_generation(page, app_server.url, "Time me once, a blue bicycle")
+    page.wait_for_selector("img[alt='Final image']")
+    # ...so the next one says how long is left beside its bar.
+    page.fill("#prompt", "Time me twice, a red bicycle")
+    page.click("#generate-button")
+    page.wait_for_selector("#run-eta")
+    assert re.search(r"about \d+ s left|any moment now", page.inner_text("#run-eta"))

@@ -14,17 +14,15 @@ from email_image_app.imagegen.options import EMAIL_SIZES
 from email_image_app.domain.imaging import (
     CompressedImage,
     ImageTooLargeError,
-    UploadError,
     compress_to_budget,
-    detect_format,
     encode,
     fit_exact,
     flatten,
     image_size,
     thumbnail,
-    validate_mask,
-    validate_upload,
 )
+from email_image_app.domain.upload_checks import UploadError, validate_mask, validate_upload
+from email_image_app.imagegen.options import detect_format
 
 MB = 1024 * 1024
 SOURCE_SIZES = [(1024, 1024), (1536, 1024), (1024, 1536)]

@@ -20,6 +20,7 @@ from PIL import Image
 from starlette.requests import Request
 
 from email_image_app.imagegen import engine_requests
+from email_image_app.imagegen import engine_uploads
 from email_image_app.imagegen.engine_errors import ApiError
 from email_image_app.imagegen.engine_requests import EngineLimits
 from email_image_app.imagegen.server import create_engine_app
@@ -128,12 +129,12 @@ def _request(body: bytes, content_type: str) -> Request:
 async def _read_edit(body: bytes, content_type: str) -> None:
     """The edit route's reading steps, in its order: fields, file checks, size, decoding."""
     try:
-        image_request, upload = await engine_requests.read_edit(_request(body, content_type), LIMITS)
-        checked = engine_requests.check_images(upload, LIMITS)
-        width, height = engine_requests.edit_output_size(image_request.options, checked.images[0])
+        image_request, upload = await engine_uploads.read_edit(_request(body, content_type), LIMITS)
+        checked = engine_uploads.check_images(upload, LIMITS)
+        width, height = engine_uploads.edit_output_size(image_request.options, checked.images[0])
         # Decoding for the real output size would cost a 1024x1024 canvas per example; the
         # reduction itself is size-independent, so decode for a small box instead.
-        engine_requests.load_inputs(checked, min(width, 64), min(height, 64))
+        engine_uploads.load_inputs(checked, min(width, 64), min(height, 64))
     except ApiError as error:
         assert 400 <= error.status < 500, error.message
 

@@ -389,17 +389,20 @@ def faults_on(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize(
-    "marker, error_type, code",
+    "marker, error_type, code, message",
     [
-        ("[[engine:error]]", "image_generation_server_error", "image_generation_failed"),
-        ("[[engine:moderation]]", "image_generation_user_error", "moderation_blocked"),
+        ("[[engine:error]]", "image_generation_server_error", "image_generation_failed", "Image generation failed"),
+        (
+            "[[engine:moderation]]", "image_generation_user_error", "moderation_blocked",
+            "Your request was rejected by the safety system.",
+        ),
     ],
 )
-def test_hook_sends_a_mid_stream_error_after_one_partial(http, faults_on, marker, error_type, code):
+def test_hook_sends_a_mid_stream_error_after_one_partial(http, faults_on, marker, error_type, code, message):
     _, events = stream(http, "/v1/images/generations", json={"prompt": f"Sale {marker}", "stream": True, "partial_images": 3})
     assert [name for name, _ in events] == ["image_generation.partial_image", "error"]
     error = events[1][1]
-    assert error["error"] == {"type": error_type, "code": code, "message": error["error"]["message"], "param": None}
+    assert error["error"] == {"type": error_type, "code": code, "message": message, "param": None}
     assert error["sequence_number"] == 1
 
 

@@ -10,13 +10,15 @@ failure ends the same way: one line `error: <what was wrong>` on stderr and the 
 
 from __future__ import annotations
 
+import os
 import sys
-from typing import Sequence
+from typing import Annotated, Optional, Sequence
 
 import typer
 
 from email_image_app.cli import campaign, edit, generate, users
 from email_image_app.cli.errors import BadInput, CliError, Interrupted
+from email_image_app.cli.provider import SERVER_ENV, TOKEN_ENV
 from email_image_app.cli.progress import error_console
 
 app = typer.Typer(
@@ -30,6 +32,31 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+@app.callback()
+def send_to(
+    server: Annotated[
+        Optional[str],
+        typer.Option(
+            "--server", envvar=SERVER_ENV, metavar="URL",
+            help="Send generations and campaigns to this running app (its provider, your budget and history).",
+        ),
+    ] = None,
+    token: Annotated[
+        Optional[str],
+        typer.Option("--token", envvar=TOKEN_ENV, metavar="T", help="Your personal API token for --server (My account page)."),
+    ] = None,
+) -> None:
+    """Options for every command: where the work goes."""
+    if server is None:
+        return
+    if not token:
+        raise BadInput("--server needs --token: a personal API token from the app's My account page.")
+    # Read by `provider.open_client` wherever a command opens its client.
+    os.environ[SERVER_ENV], os.environ[TOKEN_ENV] = server, token
+
+
 app.command("generate")(generate.generate)
 app.command("edit")(edit.edit)
 app.command("campaign")(campaign.campaign)

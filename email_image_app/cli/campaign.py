@@ -51,7 +51,7 @@ from email_image_app.cli import options as opt
 from email_image_app.cli.edit import read_file
 from email_image_app.cli.errors import BadInput, Interrupted, RunFailed
 from email_image_app.cli.progress import Reporter, reporting
-from email_image_app.cli.provider import open_client
+from email_image_app.cli.provider import open_client, records_locally
 from email_image_app.cli.running import (
     InterruptGuard,
     check_output,
@@ -67,7 +67,8 @@ from email_image_app.domain.image_request import RequestChoices
 from email_image_app.imagegen.options import ImageOptions, OptionsError
 from email_image_app.imagegen.pricing import cost_usd
 from email_image_app.imagegen.sizing import plan_size
-from email_image_app.domain.imaging import format_bytes, image_size
+from email_image_app.domain.imaging import image_size
+from email_image_app.domain.formatting import format_bytes
 from email_image_app.domain.store import image_store, new_job_id
 
 EMAIL_FORMATS = ("jpeg", "webp")
@@ -300,7 +301,7 @@ class CampaignRun:
         rendition = EmailRendition(str(self.meta["email_format"]), str(self.meta["email_background"]), tile.slot.byte_budget)
         source = tile_stream(
             lambda: self.client.stream_generate(tile.prompt_sent, tile.options),
-            tile.job_id, tile.target, rendition, info=info, fanout=self.fanout,
+            tile.job_id, tile.target, rendition, info=info if records_locally() else None, fanout=self.fanout,
         )
         started = time.monotonic()
         partials = 0

@@ -8,18 +8,19 @@ from typing import Annotated
 
 import typer
 
-from email_image_app.domain import imaging
+from email_image_app.domain import upload_checks
 from email_image_app.cli import options as opt
 from email_image_app.cli.errors import BadInput
 from email_image_app.cli.progress import reporting
-from email_image_app.cli.provider import open_client
+from email_image_app.cli.provider import open_client, remote_server
+from email_image_app.domain.formatting import file_extension
 from email_image_app.cli.running import OneImage, check_output, prepare_data, run_one_image
 from email_image_app.domain.edit_uploads import MAX_REFERENCE_IMAGES
 from email_image_app.domain.file_names import filename_stem
 from email_image_app.domain.prompt_limit import prompt_length_refusal
 from email_image_app.imagegen.options import MODELS, OptionsError
 from email_image_app.imagegen.sizing import plan_edit_size, plan_size
-from email_image_app.domain.imaging import UploadError
+from email_image_app.domain.upload_checks import UploadError
 from email_image_app.domain.store import new_job_id
 
 AUTO_SIZE = "auto"
@@ -83,10 +84,10 @@ def edit(
         if len(refs) > MAX_REFERENCE_IMAGES:
             raise BadInput(f"--ref: at most {MAX_REFERENCE_IMAGES} reference images, not {len(refs)}.")
         try:
-            source = imaging.validate_upload(read_file(image, "the image to edit"), str(image))
-            references = [imaging.validate_upload(read_file(ref, "a reference image"), str(ref)) for ref in refs]
+            source = upload_checks.validate_upload(read_file(image, "the image to edit"), str(image))
+            references = [upload_checks.validate_upload(read_file(ref, "a reference image"), str(ref)) for ref in refs]
             mask_image = (
-                imaging.validate_mask(read_file(mask, "the mask"), str(mask), source.width, source.height)
+                upload_checks.validate_mask(read_file(mask, "the mask"), str(mask), source.width, source.height)
                 if mask is not None
                 else None
             )
@@ -115,10 +116,12 @@ def edit(
         if refusal is not None:
             raise BadInput(refusal.render("en"))
         target = target.with_stem(filename_stem(prompt))
-        extension = "jpg" if fmt == "jpeg" else fmt
+        extension = file_extension(fmt)
         path = check_output(output or Path(f"{target.name_stem}-{target.width}x{target.height}.{extension}"))
         images = [source.data, *(reference.data for reference in references)]
         mask_data = mask_image.data if mask_image is not None else None
+        if remote_server() is not None:
+            raise BadInput("--server takes generations and campaigns; an edit runs here: leave out --server.")
         prepare_data()
 
         async def run() -> None:

@@ -32,7 +32,7 @@ from rich.progress import BarColumn, Progress, ProgressColumn, Task, TaskID, Tas
 from rich.text import Text
 
 from email_image_app.cli.errors import CliError, Interrupted
-from email_image_app.domain.imaging import format_bytes
+from email_image_app.domain.formatting import format_bytes
 
 
 class Reporter(Protocol):

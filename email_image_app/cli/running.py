@@ -21,13 +21,14 @@ from typing import AsyncIterator, Callable
 from email_image_app.domain import eta
 from email_image_app.domain import cancellation
 from email_image_app.cli.errors import BadInput, Interrupted, RunFailed
+from email_image_app.cli.provider import records_locally
 from email_image_app.cli.progress import Reporter
 from email_image_app.domain.job_stream import FinalSaved, JobInfo, JobTarget, StepSaved, store_stream
 from email_image_app.imagegen.client import Provider
 from email_image_app.imagegen.events import ImageStreamError, IncompleteStreamError, InvalidRequestError, StreamEvent
 from email_image_app.imagegen.options import ImageOptions
 from email_image_app.imagegen.pricing import cost_usd
-from email_image_app.domain.imaging import format_bytes
+from email_image_app.domain.formatting import format_bytes
 from email_image_app.domain.store import image_store
 
 
@@ -167,7 +168,9 @@ async def run_one_image(
     final: FinalSaved | None = None
     with InterruptGuard(lambda: cancellation.cancel(run_key)):
         try:
-            stream = store_stream(open_events(), image.job_id, target, started=started, info=image.info)
+            stream = store_stream(
+                open_events(), image.job_id, target, started=started, info=image.info if records_locally() else None
+            )
             async for item in cancellation.consume(run_key, stream, heartbeat=3600):
                 elapsed = round(time.monotonic() - started, 2)
                 if isinstance(item, StepSaved):

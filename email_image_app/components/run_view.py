@@ -38,6 +38,7 @@ def progress_panel(state: Any) -> rx.Component:
                 state.stage != "",
                 rx.text(
                     stage_text(state), " · ", tr("elapsed"), " ", state.elapsed_s, " s",
+                    rx.cond(say(state.time_left) != "", rx.el.span(" · ", say(state.time_left), id="run-eta")),
                     size="2", color_scheme="gray", id="run-stage",
                 ),
             ),

@@ -18,8 +18,10 @@ from typing import Any, Iterable
 from PIL import Image
 
 from email_image_app.domain import imaging
+from email_image_app.domain import upload_checks
 from email_image_app.imagegen.uploads import MAX_EDIT_IMAGES
-from email_image_app.domain.imaging import DEFAULT_UPLOAD_MAX_BYTES, DEFAULT_UPLOAD_MAX_PIXELS, UploadError
+from email_image_app.domain.imaging import DEFAULT_UPLOAD_MAX_BYTES, DEFAULT_UPLOAD_MAX_PIXELS
+from email_image_app.domain.upload_checks import UploadError
 from email_image_app.domain.store import ImageStore, image_store
 from email_image_app.domain.formatting import file_extension, format_bytes
 from email_image_app.domain.messages import Message, message, sentences
@@ -77,7 +79,7 @@ def _stored_name(role: str, extension: str) -> str:
 def refuse_if_too_large(filename: str, declared_size: int | None, limits: UploadLimits = UploadLimits()) -> None:
     """Refuse a file from the size its upload declared, before reading a byte of it."""
     if declared_size is not None and declared_size > limits.max_bytes:
-        raise imaging.too_large_error(filename, declared_size, limits.max_bytes)
+        raise upload_checks.too_large_error(filename, declared_size, limits.max_bytes)
 
 
 def store_image(
@@ -91,7 +93,7 @@ def store_image(
     store: ImageStore = image_store,
 ) -> StoredUpload:
     """Validate an image upload (raises UploadError naming the file) and store it upright."""
-    image = imaging.validate_upload(data, filename, max_bytes=limits.max_bytes, max_pixels=limits.max_pixels)
+    image = upload_checks.validate_upload(data, filename, max_bytes=limits.max_bytes, max_pixels=limits.max_pixels)
     extension = file_extension(image.format)
     name = _stored_name(role, extension)
     saved = store.save(upload_id, name, image.data)
@@ -111,7 +113,7 @@ def store_mask(
     store: ImageStore = image_store,
 ) -> StoredUpload:
     """Validate a mask against the image's size (alpha 0 = area to change) and store it as PNG."""
-    mask = imaging.validate_mask(
+    mask = upload_checks.validate_mask(
         data, filename, image_width, image_height, max_bytes=limits.max_bytes, max_pixels=limits.max_pixels
     )
     name = _stored_name("mask", "png")
@@ -152,7 +154,7 @@ def mask_from_painting(data_url: str, image_width: int, image_height: int) -> by
         png = base64.b64decode(data_url[len(_PNG_DATA_URL_PREFIX):], validate=True)
     except (binascii.Error, ValueError):
         raise UploadError("corrupt", message("painted_mask_unreadable"), PAINTED_MASK_NAME) from None
-    painting = imaging.validate_upload(png, PAINTED_MASK_NAME, allowed=("png",))
+    painting = upload_checks.validate_upload(png, PAINTED_MASK_NAME, allowed=("png",))
     with Image.open(io.BytesIO(painting.data)) as img:
         alpha = img.convert("RGBA").getchannel("A")
     alpha = alpha.resize((image_width, image_height), Image.Resampling.BILINEAR)

@@ -3,7 +3,7 @@ message of the catalogue (worded in the page's language when shown). Never inclu
 
 from __future__ import annotations
 
-from email_image_app.domain.imaging import UploadError
+from email_image_app.domain.upload_checks import UploadError
 from email_image_app.domain.messages import Message, message
 from email_image_app.imagegen import events as ev
 

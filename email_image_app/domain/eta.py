@@ -11,14 +11,22 @@ this module needs neither the ORM models nor Reflex, and works on SQLite or Post
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import json
+import logging
 import statistics
 from dataclasses import dataclass
 from typing import Any, Sequence
 
 from sqlalchemy import JSON, column, select, table
 from sqlalchemy.engine import Connection, Engine
+
+from email_image_app.domain import database
+from email_image_app.domain.job_stream import JobInfo, JobTarget
+from email_image_app.domain.messages import Message, message
+
+logger = logging.getLogger(__name__)
 
 # The most recent matching jobs taken into the median: recent enough to follow a provider getting
 # faster or slower, many enough that one odd run does not move it.
@@ -136,3 +144,30 @@ def batch_estimate(estimates: Sequence[DurationEstimate | None], concurrency: in
     samples = sum(estimate.samples for estimate in distinct.values())
     return DurationEstimate(typical_ms=schedule_ms(durations, concurrency), samples=samples)
 
+
+
+def eta_message(typical_s: int, elapsed_s: int) -> Message:
+    """What a page says beside its bar: 'about 12 s left', then 'any moment now' once past."""
+    left = typical_s - elapsed_s
+    return message("eta_left", seconds=left) if left >= 1 else message("eta_any_moment")
+
+
+async def typical_duration_of(
+    info: JobInfo | None, target: JobTarget, *, model: str, quality: str
+) -> DurationEstimate | None:
+    """`typical_duration` for a run about to start, read in a thread. Never raises: an estimate must
+    not stand between a person and their image."""
+    try:
+        return await asyncio.to_thread(
+            typical_duration,
+            database.engine(),
+            model=model,
+            width=target.width,
+            height=target.height,
+            quality=quality,
+            provider=info.provider if info else None,
+            kinds=[info.kind] if info else None,
+        )
+    except Exception:
+        logger.exception("eta: the history could not be read")
+        return None

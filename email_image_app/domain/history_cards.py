@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from email_image_app.domain.history import Job, JobDetail, JobImage
 from email_image_app.domain.messages import Message, message
 from email_image_app.imagegen.sizing import read_composition_hint
-from email_image_app.domain.formatting import format_bytes, format_seconds, format_usd
+from email_image_app.domain.formatting import format_seconds, format_usd
 
 PROMPT_PREVIEW_CHARS = 140
 
@@ -141,12 +141,6 @@ def view_of(detail: JobDetail, now: datetime | None = None) -> JobView:
         final_url=detail.final.url if detail.final else "",
         final_filename=posixpath.basename(detail.final.url) if detail.final else "",
     )
-
-
-def final_info(image: JobImage) -> str:
-    """'1200×600 · PNG · 84 KB', as the generator page labels its final image."""
-    extension = posixpath.splitext(image.url)[1].lstrip(".").upper()
-    return f"{image.width}×{image.height} · {'JPEG' if extension == 'JPG' else extension} · {format_bytes(image.size_bytes)}"
 
 
 def already_made_label(moment: datetime, now: datetime | None = None) -> Message:

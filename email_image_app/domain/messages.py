@@ -136,6 +136,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Over your monthly budget: this request is estimated at {estimate}, and {left} of your {budget} is left this month. Nothing was sent to the provider.",
         "Budget mensuel dépassé : cette demande est estimée à {estimate}, et il vous reste {left} sur {budget} ce mois-ci. Rien n'a été envoyé au fournisseur.",
     ),
+    # The time left beside a run's bar (domain.eta)
+    "eta_left": ("about {seconds} s left", "environ {seconds} s restantes"),
+    "eta_any_moment": ("any moment now", "d'un instant à l'autre"),
     # Why a request failed (domain.error_messages)
     "verbatim": ("{text}", "{text}"),
     "sentences": ("{first} {rest}", "{first} {rest}"),

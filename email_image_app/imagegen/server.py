@@ -33,12 +33,13 @@ marker is just prompt text:
 - `[[engine:401]]`: HTTP 401 `invalid_api_key`.
 - `[[engine:429]]`: HTTP 429 `rate_limit_exceeded` with `Retry-After: 1` (SDKs retry it).
 
-Reading and validating the requests (bodies, uploads, limits, OpenAI's errors) is engine_requests.py.
+Reading and validating the requests (bodies, limits, OpenAI's errors) is engine_requests.py; an edit's uploads, engine_uploads.py.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import base64
 import json
 import logging
@@ -58,6 +59,7 @@ from starlette.routing import Route, request_response
 from starlette.types import Receive, Scope, Send
 
 from email_image_app.imagegen import engine, engine_requests
+from email_image_app.imagegen import engine_uploads
 from email_image_app.imagegen.engine_errors import ApiError
 from email_image_app.imagegen.engine_inputs import EditInputs
 from email_image_app.imagegen.engine_requests import EngineLimits, ImageRequest
@@ -241,6 +243,9 @@ class EngineEndpoints:
         self._faults = faults
         self.limits = limits or EngineLimits()
         self.stats = EngineStats()
+        # With faults on (tests only), the prompts of streams that ended early, so a test can ask
+        # about its own request rather than read a counter every other stream moves.
+        self._ended_early_prompts: collections.deque[str] = collections.deque(maxlen=500)
 
     @property
     def step_delay(self) -> float:
@@ -270,7 +275,11 @@ class EngineEndpoints:
     async def status(self, request: Request) -> Response:
         """Counters of what the engine did (not an OpenAI route): lets tests and operators see
         that a cancelled stream really stopped the work."""
-        return JSONResponse({"engine": "offline", "step_delay": self.step_delay, **dataclasses.asdict(self.stats)})
+        body = {"engine": "offline", "step_delay": self.step_delay, **dataclasses.asdict(self.stats)}
+        word = request.query_params.get("prompt_contains")
+        if word and self.faults_enabled:
+            body["streams_ended_early_matching"] = sum(word in prompt for prompt in self._ended_early_prompts)
+        return JSONResponse(body)
 
     def _hook(self, prompt: str) -> str | None:
         """The fault marker to act on (None unless faults are enabled). The ones that are HTTP
@@ -297,11 +306,11 @@ class EngineEndpoints:
     async def edits(self, request: Request) -> Response:
         request_id = f"req_{uuid.uuid4().hex}"
         try:
-            image_request, upload = await engine_requests.read_edit(request, self.limits)
-            checked = await asyncio.to_thread(engine_requests.check_images, upload, self.limits)
-            width, height = engine_requests.edit_output_size(image_request.options, checked.images[0])
+            image_request, upload = await engine_uploads.read_edit(request, self.limits)
+            checked = await asyncio.to_thread(engine_uploads.check_images, upload, self.limits)
+            width, height = engine_uploads.edit_output_size(image_request.options, checked.images[0])
             hook = self._hook(image_request.prompt)
-            inputs = await asyncio.to_thread(engine_requests.load_inputs, checked, width, height)
+            inputs = await asyncio.to_thread(engine_uploads.load_inputs, checked, width, height)
             sizes = tuple((image.width, image.height) for image in checked.images)
             job = ImageJob(image_request, width, height, hook=hook, inputs=inputs, input_sizes=sizes)
             return await self._respond(request, job, request_id)
@@ -404,6 +413,8 @@ class EngineEndpoints:
                 self.stats.streams_completed += 1
             else:
                 self.stats.streams_ended_early += 1
+                if self.faults_enabled:
+                    self._ended_early_prompts.append(job.prompt)
 
 
 def create_engine_app(

@@ -17,9 +17,10 @@ from typing import Any, AsyncIterator
 import reflex as rx
 
 from email_image_app.domain import cancellation
+from email_image_app.domain.eta import eta_message, typical_duration_of
 from email_image_app.domain.error_messages import describe_error
 from email_image_app.domain.formatting import format_seconds, format_usd
-from email_image_app.domain.imaging import UploadError
+from email_image_app.domain.upload_checks import UploadError
 from email_image_app.domain.file_names import filename_stem
 from email_image_app.domain.job_stream import FinalSaved, JobInfo, JobTarget, StepSaved, store_stream
 from email_image_app.domain.messages import message
@@ -67,6 +68,9 @@ class ImageRunState(ImageOptionsState, mixin=True):
     stage_steps: int = 0
     progress: int = 0
     elapsed_s: int = 0
+    # The typical duration of such an image, from the history (same model, size, quality, provider);
+    # 0 when the history has none: then no "time left" is shown.
+    eta_s: int = 0
     steps: list[StepView] = []
     preview_url: str = ""
     error: dict[str, Any] = {}  # why the run failed: a message (`Message.to_dict()`)
@@ -111,6 +115,13 @@ class ImageRunState(ImageOptionsState, mixin=True):
         """How many characters the page adds to the prompt as sent (background, framing words)."""
         return 0
 
+    @rx.var
+    def time_left(self) -> dict[str, Any]:
+        """'about 12 s left' while running, from the history's typical duration (a message; {} if unknown)."""
+        if not self.running or self.eta_s <= 0:
+            return {}
+        return eta_message(self.eta_s, self.elapsed_s).to_dict()
+
     @rx.event
     def set_prompt(self, value: str) -> None:
         # Kept whole beyond the limit: an over-long prompt is refused naming the limit, not cut.
@@ -140,6 +151,7 @@ class ImageRunState(ImageOptionsState, mixin=True):
         self.stage_step = self.stage_steps = 0
         self.progress = 0
         self.elapsed_s = 0
+        self.eta_s = 0
         self.steps = []
         self.preview_url = ""
         self.error = {}
@@ -196,6 +208,11 @@ class ImageRunState(ImageOptionsState, mixin=True):
             run_key = self._run_key
             total_events = self.partial_images + 1
             seconds_per_event = expected_seconds_per_event(self.quality, offline=offline)
+            quality = self.quality
+        estimate = await typical_duration_of(info, target, model=model, quality=quality)
+        if estimate is not None:
+            async with self:
+                self.eta_s = round(estimate.seconds)
         last_event_at = started
         ended_by: BaseException | None = None
         try:

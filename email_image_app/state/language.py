@@ -100,3 +100,11 @@ def say(message: Any) -> rx.Var:
         _var_type=str,
         _var_data=VarData.merge(lang._get_all_var_data(), message._get_all_var_data(), catalogue),
     ).to(str)
+
+
+def say_key(key: str, **values: Any) -> rx.Var:
+    """The catalogue's sentence `key` in the page's language, its placeholders filled from `values`
+    (constants or state Vars, e.g. counts): like `say`, for a message built in the page."""
+    if key not in STRINGS:
+        raise KeyError(f"no message {key!r} in the catalogue")
+    return say(Var.create({"key": key, "params": values}))

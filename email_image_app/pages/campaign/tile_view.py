@@ -10,8 +10,8 @@ import reflex as rx
 from email_image_app.components.styles import checkerboard
 from email_image_app.pages.campaign.run_state import CampaignRunState as run
 from email_image_app.pages.campaign.tiles import TileView
-from email_image_app.pages.campaign.widgets import say_message, slot_name
-from email_image_app.state.language import say, tr
+from email_image_app.pages.campaign.widgets import slot_name
+from email_image_app.state.language import say, say_key, tr
 
 
 def _kilobytes(size: Any) -> Any:
@@ -64,7 +64,7 @@ def _tile_status(tile: TileView) -> rx.Component:
                 "running",
                 rx.cond(
                     tile.partials > 0,
-                    rx.fragment(say_message("tile_partial", step=tile.partials, steps=tile.total_partials)),
+                    rx.fragment(say_key("tile_partial", step=tile.partials, steps=tile.total_partials)),
                     rx.fragment(tr("request_sent")),
                 ),
             ),
@@ -72,7 +72,7 @@ def _tile_status(tile: TileView) -> rx.Component:
                 "rate_limited",
                 rx.cond(
                     tile.wait_s > 0,
-                    rx.fragment(say_message("rate_limited_wait", seconds=tile.wait_s)),
+                    rx.fragment(say_key("rate_limited_wait", seconds=tile.wait_s)),
                     rx.fragment(tr("rate_limited_retrying")),
                 ),
             ),

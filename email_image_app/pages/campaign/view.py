@@ -16,8 +16,8 @@ from email_image_app.pages.campaign.form_view import campaign_card, options_card
 from email_image_app.pages.campaign.products_view import products_card
 from email_image_app.pages.campaign.run_state import CampaignRunState as run
 from email_image_app.pages.campaign.tile_view import tile_card
-from email_image_app.pages.campaign.widgets import say_message, section
-from email_image_app.state.language import tr
+from email_image_app.pages.campaign.widgets import section
+from email_image_app.state.language import say_key, tr
 from email_image_app.state.provider import ProviderState
 
 
@@ -29,8 +29,8 @@ def _generate_bar() -> rx.Component:
                 rx.text(
                     rx.cond(
                         form.slots.length() == 1,
-                        say_message("campaign_plan_one", count=form.slots.length(), at_once=form.concurrency),
-                        say_message("campaign_plan_many", count=form.slots.length(), at_once=form.concurrency),
+                        say_key("campaign_plan_one", count=form.slots.length(), at_once=form.concurrency),
+                        say_key("campaign_plan_many", count=form.slots.length(), at_once=form.concurrency),
                     ),
                     size="3", weight="bold", id="campaign-plan-summary",
                 ),
@@ -69,20 +69,20 @@ def _generate_bar() -> rx.Component:
 def _run_summary() -> rx.Component:
     return rx.hstack(
         rx.text(
-            say_message("campaign_progress", done=run.done_count, total=run.tiles.length()),
+            say_key("campaign_progress", done=run.done_count, total=run.tiles.length()),
             size="3", weight="bold", id="campaign-progress",
         ),
         rx.cond(
             run.failed_count > 0,
-            rx.badge(say_message("campaign_failed_count", count=run.failed_count), color_scheme="red"),
+            rx.badge(say_key("campaign_failed_count", count=run.failed_count), color_scheme="red"),
         ),
         rx.cond(
             run.cancelled_count > 0,
-            rx.badge(say_message("campaign_cancelled_count", count=run.cancelled_count), color_scheme="gray"),
+            rx.badge(say_key("campaign_cancelled_count", count=run.cancelled_count), color_scheme="gray"),
         ),
         rx.text("·", color_scheme="gray"),
         rx.text(
-            say_message("campaign_elapsed", seconds=run.elapsed_s), size="2", color_scheme="gray", id="campaign-elapsed"
+            say_key("campaign_elapsed", seconds=run.elapsed_s), size="2", color_scheme="gray", id="campaign-elapsed"
         ),
         rx.spacer(),
         rx.cond(
@@ -109,7 +109,7 @@ def _results_card() -> rx.Component:
                 rx.cond(
                     run.rate_limit_wait_s > 0,
                     rx.callout(
-                        say_message("rate_limit_pause", seconds=run.rate_limit_wait_s),
+                        say_key("rate_limit_pause", seconds=run.rate_limit_wait_s),
                         icon="timer", color_scheme="orange", size="1", width="100%", id="rate-limit-note",
                     ),
                 ),

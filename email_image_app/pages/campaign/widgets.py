@@ -6,21 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
-from reflex_base.vars.base import Var
 
 from email_image_app.state.language import tr
-
-
-def say_message(key: str, **values: Any) -> rx.Var:
-    """The catalogue's sentence `key` in the page's language, its {placeholders} filled with `values`
-    (Vars of the state, e.g. counts), all in the browser: the figures and the language change
-    without a round trip. Built from `tr` rather than `say` so that the server's pre-rendered page
-    and the browser's first render agree (`say` needs the browser's catalogue; a mismatch makes
-    React re-create the page while someone may already be typing in it)."""
-    text = tr(key)
-    for name, value in values.items():
-        text = text.replace("{" + name + "}", Var.create(value).to_string())
-    return text
 
 
 def field_label(key: str, control_id: str) -> rx.Component:

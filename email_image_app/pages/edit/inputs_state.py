@@ -15,7 +15,7 @@ import reflex as rx
 
 from email_image_app.domain import edit_uploads
 from email_image_app.domain.edit_uploads import MAX_REFERENCE_IMAGES, StoredUpload, UploadLimits
-from email_image_app.domain.imaging import UploadError
+from email_image_app.domain.upload_checks import UploadError
 from email_image_app.domain.messages import Message, message, sentences
 from email_image_app.domain.store import new_job_id
 from email_image_app.state.image_run import ImageRunState

@@ -23,7 +23,7 @@ from email_image_app.imagegen.events import StreamEvent
 from email_image_app.imagegen.options import DEFAULT_MODEL, INPUT_FIDELITIES, MODELS, ImageOptions, OptionsError, parse_size
 from email_image_app.imagegen.pricing import estimate_cost_usd
 from email_image_app.imagegen.sizing import SizePlan, plan_edit_size, plan_size
-from email_image_app.domain.imaging import UploadError
+from email_image_app.domain.upload_checks import UploadError
 from email_image_app.pages.edit.inputs_state import UPLOAD_LIMITS, EditInputsState
 from email_image_app.state.provider import get_client
 

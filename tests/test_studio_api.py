@@ -1,0 +1,122 @@
+"""The studio's own API (`/api/v1/images/generations`): work sent with a personal API token lands in
+that person's history and budget. A real loopback server runs the routes; the provider behind them is
+the offline engine (its own loopback server) or a scripted paid provider that counts requests."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import subprocess
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+from PIL import Image
+from starlette.applications import Starlette
+
+from email_image_app.domain import accounts as accounts_module
+from email_image_app.domain import database, history
+from email_image_app.domain.accounts import Accounts
+from email_image_app.domain.history import GalleryQuery, JobHistory
+from email_image_app.domain.studio_api import StudioApi
+from email_image_app.imagegen.client import OFFLINE_API_KEY, ImageStreamClient
+from email_image_app.imagegen.events import ImageCompleted, ImageStreamError
+from email_image_app.imagegen.options import ImageOptions
+from email_image_app.imagegen.server import create_engine_app
+from tests.loopback import serve_asgi
+from tests.test_cli import SCRIPT, User
+from tests.test_client import Reply, ScriptedServer, completed_event
+
+pytestmark = pytest.mark.timeout(120)
+
+
+@pytest.fixture
+def studio_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The studio's data folder and database, as the app's process has them."""
+    monkeypatch.setenv("EMAIL_IMAGE_DATA_DIR", str(tmp_path / "studio"))
+    monkeypatch.delenv("EMAIL_IMAGE_DB_URL", raising=False)
+    monkeypatch.delenv("REFLEX_DB_URL", raising=False)
+    url = database.database_url()
+    database.upgrade(url)
+    monkeypatch.setattr(history, "_default", JobHistory(url))
+    monkeypatch.setattr(accounts_module, "_default", Accounts(url))
+    return url
+
+
+@pytest.fixture(scope="module")
+def engine_url() -> Iterator[str]:
+    with serve_asgi(create_engine_app(step_delay=0)) as url:
+        yield url + "/v1"
+
+
+def studio(client_factory) -> Starlette:
+    return Starlette(routes=StudioApi(client_factory).routes)
+
+
+def generate_through(base_url: str, token: str) -> list:
+    async def main() -> list:
+        async with ImageStreamClient(base_url + "/api/v1", token, max_retries=0) as client:
+            options = ImageOptions(size="1024x1024", partial_images=2)
+            return [event async for event in client.stream_generate("A red bicycle by the sea", options)]
+
+    return asyncio.run(main())
+
+
+def test_without_a_token_the_api_answers_401_in_openais_shape(studio_db, engine_url):
+    with serve_asgi(studio(lambda: ImageStreamClient(engine_url, OFFLINE_API_KEY))) as url:
+        response = httpx.post(url + "/api/v1/images/generations", json={"prompt": "x"})
+        wrong = httpx.post(
+            url + "/api/v1/images/generations", json={"prompt": "x"}, headers={"Authorization": "Bearer eis_nope"}
+        )
+    assert response.status_code == wrong.status_code == 401
+    assert response.json()["error"]["code"] == "invalid_api_key"
+
+
+def test_work_sent_with_a_token_streams_and_lands_in_that_persons_history(studio_db, engine_url):
+    accounts = Accounts(studio_db)
+    ana = accounts.create("ana@example.com", "correct horse battery")
+    token = accounts.create_api_token("ana@example.com")
+    with serve_asgi(studio(lambda: ImageStreamClient(engine_url, OFFLINE_API_KEY))) as url:
+        events = generate_through(url, token)
+    assert isinstance(events[-1], ImageCompleted) and len(events) == 3
+    with Image.open(io.BytesIO(events[-1].image)) as image:
+        assert image.size == (1024, 1024)
+    jobs = JobHistory(studio_db).gallery(GalleryQuery()).jobs
+    assert [(job.owner_id, job.status, job.partial_count) for job in jobs] == [(ana.id, "completed", 2)]
+
+
+def test_a_member_over_budget_is_refused_before_the_provider_hears_of_it(studio_db):
+    accounts = Accounts(studio_db)
+    accounts.create("ana@example.com", "correct horse battery", monthly_budget_usd=0.0)
+    token = accounts.create_api_token("ana@example.com")
+    provider = ScriptedServer()
+    provider.script(Reply(chunks=[completed_event()]))
+    with serve_asgi(provider) as provider_url:
+        paid = lambda: ImageStreamClient(provider_url + "/v1", "sk-test-paid", max_retries=0)  # noqa: E731
+        with serve_asgi(studio(paid)) as url:
+            with pytest.raises(ImageStreamError) as refused:
+                generate_through(url, token)
+    assert refused.value.status == 403 and "Over your monthly budget" in refused.value.message
+    assert provider.requests == []
+
+
+def test_the_command_line_sends_its_work_to_the_app_with_server_and_token(studio_db, engine_url, tmp_path):
+    accounts = Accounts(studio_db)
+    ana = accounts.create("ana@example.com", "correct horse battery")
+    token = accounts.create_api_token("ana@example.com")
+    user = User(tmp_path / "work", tmp_path / "cli-data")  # the CLI's own data folder: not the studio's
+    with serve_asgi(studio(lambda: ImageStreamClient(engine_url, OFFLINE_API_KEY))) as url:
+        done = subprocess.run(
+            [str(SCRIPT), "--server", url, "--token", token, "generate", "A red bicycle", "--size", "1200x600",
+             "-o", "hero.png"],
+            capture_output=True, text=True, cwd=user.folder, env=user.env(), timeout=90,
+        )
+    assert done.returncode == 0, done.stderr
+    with Image.open(user.folder / "hero.png") as image:
+        assert image.size == (1200, 600)
+    jobs = JobHistory(studio_db).gallery(GalleryQuery()).jobs
+    assert [job.owner_id for job in jobs] == [ana.id]
+    assert not (user.data_dir / "studio.db").exists() or JobHistory(
+        f"sqlite:///{user.data_dir / 'studio.db'}"
+    ).gallery(GalleryQuery()).jobs == []
