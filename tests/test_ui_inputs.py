@@ -297,9 +297,9 @@ def test_a_campaign_slot_over_the_limit_with_its_brand_notes_is_refused_naming_t
     product = slots[1]
     notes = "n" * (MAX_PROMPT_CHARS - len(product.default_prompt) - 2)  # '. ' joins them
     exact = with_brand_notes(product.default_prompt, notes)
-    assert len(exact) == MAX_PROMPT_CHARS and slot_prompt_refusal(product, product.default_prompt, exact) is None
+    assert len(exact) == MAX_PROMPT_CHARS and slot_prompt_refusal(product.kind, product.product, product.default_prompt, exact) is None
     over = with_brand_notes(product.default_prompt, notes + "n")
-    refusal = slot_prompt_refusal(product, product.default_prompt, over)
+    refusal = slot_prompt_refusal(product.kind, product.product, product.default_prompt, over)
     assert refusal is not None
     assert refusal.render("en").startswith(f"Product · {SUMMER_AR}: With the ")
     assert "the limit is 32,000" in refusal.render("en")
@@ -318,3 +318,16 @@ def test_the_campaign_form_refuses_a_run_whose_brand_notes_take_a_prompt_over_th
     requests = form.requests_for_run()
     assert requests is not None and form.form_error == {}
     assert requests["product-1"].target.name_stem == "product-1"
+
+
+def test_a_retry_whose_edited_prompt_is_over_the_limit_is_refused_naming_the_image():
+    form = CampaignFormState()
+    form.set_subject("Sale")
+    form.set_product_field(0, "name", SUMMER_AR)
+    request = form.requests_for_run()["product-1"]
+    form.set_slot_prompt("product-1", "p" * (MAX_PROMPT_CHARS + 1))
+    assert len(form.slots[1].prompt) == MAX_PROMPT_CHARS + 1  # kept whole, not cut
+    retried = form.retried_request("product-1", request)
+    assert form.refuse_long_prompt(retried) is True
+    assert form.form_error["params"]["image"] == {"key": "slot_product_named", "params": {"name": SUMMER_AR}}
+    assert form.refuse_long_prompt(request) is False

@@ -145,7 +145,7 @@ def plan_tiles(slots: list[Slot], choices: RequestChoices, brand: str) -> list[T
             raise opt.checked_options_error(exc) from None
         prompt = slot.default_prompt
         prompt_sent = choices.prompt_for_new_image(with_brand_notes(prompt, brand), options, target)
-        refusal = slot_prompt_refusal(slot, prompt, prompt_sent)
+        refusal = slot_prompt_refusal(slot.kind, slot.product, prompt, prompt_sent)
         if refusal is not None:
             raise BadInput(refusal.render("en"))
         tiles.append(Tile(slot, prompt, prompt_sent, options, target.with_stem(slot.file_stem), new_job_id()))

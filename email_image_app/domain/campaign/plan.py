@@ -259,13 +259,13 @@ def with_brand_notes(prompt: str, brand_notes: str) -> str:
     return f"{prompt.rstrip('.')}. {notes}"
 
 
-def slot_prompt_refusal(slot: Slot, prompt: str, prompt_sent: str) -> Message | None:
-    """Why a slot's prompt cannot be sent, naming the slot ("Product · Red sneakers: ..."): over the
-    provider's limit once the brand notes and the options' words are added. None when it can."""
+def slot_prompt_refusal(kind: str, product: Product | None, prompt: str, prompt_sent: str) -> Message | None:
+    """Why an image's prompt cannot be sent, naming the image ("Product · Red sneakers: ..."): over
+    the provider's limit once the brand notes and the options' words are added. None when it can."""
     refusal = prompt_length_refusal(prompt, prompt_sent)
     if refusal is None:
         return None
-    image = message("slot_product_named", name=slot.product.name) if slot.product else message(f"slot_{slot.kind}")
+    image = message("slot_product_named", name=product.name) if product else message(f"slot_{kind}")
     return message("campaign_prompt_too_long", image=image, reason=refusal)
 
 

@@ -216,11 +216,8 @@ class CampaignFormState(ImageOptionsState, rx.State):
         except OptionsError as exc:
             self.form_error = describe_options_error(exc).to_dict()
             return None
-        for key, request in requests.items():
-            refusal = slot_prompt_refusal(planned[key], request.prompt, request.prompt_sent)
-            if refusal is not None:
-                self.form_error = refusal.to_dict()
-                return None
+        if any(self.refuse_long_prompt(request) for request in requests.values()):
+            return None
         self.form_error = {}
         return requests
 
@@ -236,6 +233,14 @@ class CampaignFormState(ImageOptionsState, rx.State):
             target=target.with_stem(slot.file_stem),
             product=slot.product,
         )
+
+    def refuse_long_prompt(self, request: TileRequest) -> bool:
+        """Refuse (in `form_error`, naming the image) a request whose prompt as sent is over the
+        provider's limit; True if refused."""
+        refusal = slot_prompt_refusal(request.kind, request.product, request.prompt, request.prompt_sent)
+        if refusal is not None:
+            self.form_error = refusal.to_dict()
+        return refusal is not None
 
     def retried_request(self, key: str, request: TileRequest) -> TileRequest:
         """`request` again, with the slot's prompt if it was edited since the run (e.g. after a safety
