@@ -660,6 +660,10 @@ export const STUDIO_MESSAGES = {
 "History",
 "Historique"
 ],
+"nav_label": [
+"Pages",
+"Pages"
+],
 "need_edit_prompt": [
 "Describe the changes to make.",
 "Décrivez les modifications à faire."
@@ -791,6 +795,10 @@ export const STUDIO_MESSAGES = {
 "products_section": [
 "Products",
 "Produits"
+],
+"progress_label": [
+"Progress",
+"Progression"
 ],
 "prompt": [
 "Prompt",

@@ -14,7 +14,7 @@ RULE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 _RUN_AXE = """async (tags) => {
   const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
   return result.violations.map(v => ({
-    id: v.id, impact: v.impact, help: v.help,
+    id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
     nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ')),
   }));
 }"""
@@ -30,4 +30,6 @@ def axe_violations(page) -> list[dict]:
 
 
 def describe(violations: list[dict]) -> str:
-    return "\n".join(f"{v['id']} ({v['impact']}): {v['help']} — {', '.join(v['nodes'])}" for v in violations)
+    return "\n".join(
+        f"{v['id']} ({v['impact']}, {v['count']} elements): {v['help']} — {', '.join(v['nodes'])}" for v in violations
+    )

@@ -198,7 +198,7 @@ def test_cancelling_one_tile_leaves_the_others_finishing_and_it_can_be_retried(p
     wait_for_statuses(page, {"hero": "completed", "product-1": "cancelled", "product-2": "completed"})
     page.wait_for_function("document.querySelector('#campaign-progress').innerText.trim() === '2 of 3 done'")
     assert page.locator("#tile-product-1 img[alt='Final']").count() == 0
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # a bound for a busy machine, not a timing
     while engine_status(app_server, word)["streams_ended_early_matching"] < 1:
         assert time.monotonic() < deadline, "the engine never saw the cancelled tile's stream closed"
         page.wait_for_timeout(100)

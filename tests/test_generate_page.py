@@ -160,7 +160,7 @@ def test_cancel_stops_the_stream_and_keeps_the_last_step(page, app_server):
     assert page.locator("#preview-image").count() == 1, "the last partial stays on screen"
     assert "Cancelled" in page.inner_text("body")
     # The HTTP stream was closed: the engine saw its client go away before the final image.
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # a bound for a busy machine, not a timing
     while engine_status(app_server, word)["streams_ended_early_matching"] < 1:
         assert time.monotonic() < deadline, "the engine never saw the stream closed"
         page.wait_for_timeout(100)

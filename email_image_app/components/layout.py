@@ -1,4 +1,7 @@
-"""The frame of every page: header with navigation, provider badge and language choice."""
+"""The frame of every page: header with navigation, provider badge and language choice.
+
+Landmarks for screen readers and axe: the header is a `header` (banner), the links a `nav`, the page's
+own content a `main`; nothing sits outside them."""
 
 from __future__ import annotations
 
@@ -16,6 +19,10 @@ def _nav_link(key: str, href: str) -> rx.Component:
 
 
 def header() -> rx.Component:
+    return rx.el.header(header_bar())
+
+
+def header_bar() -> rx.Component:
     return rx.flex(
         rx.hstack(
             rx.icon("image", size=22, color=rx.color("accent", 10)),
@@ -23,13 +30,17 @@ def header() -> rx.Component:
             align="center",
             spacing="2",
         ),
-        rx.hstack(*[_nav_link(key, href) for key, href in NAV], spacing="4", wrap="wrap"),
+        rx.el.nav(
+            rx.hstack(*[_nav_link(key, href) for key, href in NAV], spacing="4", wrap="wrap"),
+            aria_label=tr("nav_label"),
+        ),
         rx.hstack(
             rx.badge(
                 rx.cond(ProviderState.provider_is_offline, rx.icon("wifi-off", size=12), rx.icon("cloud", size=12)),
                 provider_name(ProviderState.provider_label),
                 color_scheme=rx.cond(ProviderState.provider_is_offline, "amber", "green"),
                 variant="soft",
+                high_contrast=True,  # the soft amber text alone is under 4.5:1
                 size="2",
                 id="provider-badge",
             ),
@@ -58,7 +69,7 @@ def header() -> rx.Component:
 def page_shell(title_key: str, subtitle_key: str, *children: rx.Component) -> rx.Component:
     return rx.box(
         header(),
-        rx.box(
+        rx.el.main(
             rx.vstack(
                 rx.heading(tr(title_key), size=rx.breakpoints(initial="6", md="7")),
                 rx.text(tr(subtitle_key), color_scheme="gray", size="3"),
@@ -69,6 +80,7 @@ def page_shell(title_key: str, subtitle_key: str, *children: rx.Component) -> rx
             max_width="1240px",
             margin_x="auto",
             padding=rx.breakpoints(initial="16px", md="32px"),
+            display="block",
         ),
         min_height="100vh",
         background_color=rx.color("gray", 2),

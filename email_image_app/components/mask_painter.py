@@ -12,6 +12,7 @@ from typing import Any
 
 import reflex as rx
 
+from email_image_app.components.labels import label_for
 from email_image_app.components.styles import checkerboard
 
 from email_image_app.components.run_view import overlay_style
@@ -110,8 +111,8 @@ def brush_tools(state: Any) -> rx.Component:
             min_width="200px",
         ),
         rx.hstack(
-            rx.text(tr("erase"), as_="label", size="2", html_for="mask-erase"),
-            rx.switch(checked=state.erasing, on_change=state.set_erasing, id="mask-erase", aria_label="Eraser"),
+            label_for(tr("erase"), "mask-erase", size="2"),
+            rx.switch(checked=state.erasing, on_change=state.set_erasing, id="mask-erase"),
             rx.button(
                 rx.icon("eraser", size=14),
                 tr("clear_mask"),

@@ -7,6 +7,8 @@ from typing import Any, Sequence
 
 import reflex as rx
 
+from email_image_app.components.labels import label_for
+
 from email_image_app.state.language import say, tr
 from email_image_app.domain.run_progress import BACKGROUND_CHOICES
 from email_image_app.imagegen.options import MODELS, OUTPUT_FORMATS, QUALITIES
@@ -20,7 +22,7 @@ def labelled_select(label_key: str, control_id: str, choices: Any, value: Any, o
     else:
         items = [rx.foreach(choices, lambda choice: rx.select.item(say(choice.label), value=choice.value))]
     return rx.vstack(
-        rx.text(tr(label_key), as_="label", size="2", weight="medium", html_for=control_id),
+        label_for(tr(label_key), control_id, size="2", weight="medium"),
         rx.select.root(
             rx.select.trigger(id=control_id, aria_label=tr(label_key), width="100%"),
             rx.select.content(*items),
@@ -49,7 +51,7 @@ def prompt_field(
     (assets/studio.js), and the hint `shortcut_key` says so under the field."""
     shortcut = {"data-run-button": run_button_id} if run_button_id else {}
     return rx.vstack(
-        rx.text(tr(label_key), as_="label", size="2", html_for="prompt", **{"weight": "medium", **label_props}),
+        label_for(tr(label_key), "prompt", size="2", **{"weight": "medium", **label_props}),
         rx.text_area(
             id="prompt",
             value=state.prompt,
@@ -59,7 +61,6 @@ def prompt_field(
             size="3",
             width="100%",
             disabled=state.running,
-            aria_label="Prompt",
             custom_attrs=shortcut,
         ),
         # The limit stays in sight: over it the count turns red and the run is refused naming it.
@@ -114,7 +115,7 @@ def options_form(
             ),
             labelled_select("quality", "option-quality", quality, state.quality, state.set_quality, disabled=state.running),
             rx.vstack(
-                rx.text(tr("background"), as_="label", size="2", weight="medium", html_for="option-background"),
+                label_for(tr("background"), "option-background", size="2", weight="medium"),
                 rx.select.root(
                     rx.select.trigger(id="option-background", aria_label=tr("background"), width="100%"),
                     rx.select.content(backgrounds),

@@ -30,7 +30,7 @@ def stage_text(state: Any) -> rx.Component:
 
 def progress_panel(state: Any) -> rx.Component:
     return rx.vstack(
-        rx.progress(value=state.progress, max=100, width="100%", id="run-progress", aria_label="Progress"),
+        rx.progress(value=state.progress, max=100, width="100%", id="run-progress", aria_label=tr("progress_label")),
         rx.hstack(
             rx.text(tr("partial_images"), tr("colon"), state.steps.length(), size="2", id="partial-count"),
             rx.spacer(),

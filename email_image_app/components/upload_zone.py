@@ -59,7 +59,7 @@ def upload_zone(
             align="center",
             spacing="2",
         )
-    return rx.upload.root(
+    zone = rx.upload.root(
         rx.vstack(
             heading,
             rx.cond(hint != "", rx.text(hint, size="1", color_scheme="gray", text_align="center")),
@@ -84,6 +84,18 @@ def upload_zone(
         _hover={"background_color": rx.color("accent", 3)},
         class_name="upload-zone",
     )
+    _name_file_input(zone, title)
+    return zone
+
+
+def _name_file_input(component: rx.Component, name: Any) -> None:
+    """Give the zone's file input (react-dropzone's, built inside `rx.upload.root`, which passes it no
+    props of ours) the zone's title as its accessible name, read by screen readers and checked by axe."""
+    for child in component.children:
+        if type(child).__name__ == "Input":
+            child.custom_attrs["aria-label"] = name
+            return
+        _name_file_input(child, name)
 
 
 def upload_feedback(state: Any) -> rx.Component:

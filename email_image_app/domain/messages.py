@@ -520,6 +520,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "already_made": ("Already made {when}.", "Déjà créée {when}."),
     "already_made_on": ("Already made on {date}.", "Déjà créée le {date}."),
     "settings_job_gone": ("This job is no longer in the history.", "Cette tâche n'est plus dans l'historique."),
+    # Accessibility (issue 10): names screen readers read for landmarks and controls without a visible label
+    "nav_label": ("Pages", "Pages"),
+    "progress_label": ("Progress", "Progression"),
 }
 
 

@@ -174,7 +174,7 @@ def tile_card(tile: TileView) -> rx.Component:
                 width="100%",
             ),
             _tile_image(tile),
-            rx.progress(value=tile.progress, max=100, width="100%", size="1", aria_label="Progress"),
+            rx.progress(value=tile.progress, max=100, width="100%", size="1", aria_label=tr("progress_label")),
             _tile_status(tile),
             rx.cond(
                 say(tile.message) != "",

@@ -7,11 +7,12 @@ from typing import Any
 
 import reflex as rx
 
+from email_image_app.components.labels import label_for
 from email_image_app.state.language import tr
 
 
 def field_label(key: str, control_id: str) -> rx.Component:
-    return rx.text(tr(key), as_="label", size="2", weight="medium", html_for=control_id)
+    return label_for(tr(key), control_id, size="2", weight="medium")
 
 
 def section(icon: str, title_key: str, *children: rx.Component, spacing: str = "3", **card_props: Any) -> rx.Component:

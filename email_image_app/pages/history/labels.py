@@ -38,5 +38,8 @@ def status_badge(status: Any, **props: Any) -> rx.Component:
         variant="solid",
         radius="full",
         class_name="status-badge",
+        # White on the solid shade (9) is under 4.5:1 for green, red, blue and gray: one shade darker
+        # (11) passes; amber's solid badge has dark text already.
+        style={"&:not([data-accent-color='amber'])": {"background_color": "var(--accent-11)"}},
         **props,
     )
