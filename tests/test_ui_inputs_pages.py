@@ -32,6 +32,7 @@ def test_the_generator_refuses_one_character_over_naming_the_limit_then_generate
     choose(page, "option-size", "Product 400×400")  # a square: the app adds no framing words
     page.fill("#prompt", "夏季☀️")
     page.wait_for_function("document.querySelector('#prompt-count')?.innerText === '4 / 32,000 characters'")
+    assert "prompt-count" in page.get_attribute("#prompt", "aria-describedby").split()  # read with the field
 
     over = prompt_of(LIMIT + 1)
     page.fill("#prompt", over)
