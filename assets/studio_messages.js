@@ -284,6 +284,10 @@ export const STUDIO_MESSAGES = {
 "Every image needs a prompt.",
 "Chaque image a besoin d'une description."
 ],
+"campaign_prompt_too_long": [
+"{image}: {reason}",
+"{image} : {reason}"
+],
 "campaign_section": [
 "Campaign",
 "Campagne"
@@ -407,6 +411,18 @@ export const STUDIO_MESSAGES = {
 "csv_placeholder": [
 "id,name,description\nSKU-1,Red sneakers,\"Canvas upper, white sole\"",
 "id,name,description\nSKU-1,Baskets rouges,\"Dessus en toile, semelle blanche\""
+],
+"csv_quote_open": [
+"Line {line}: a quote opens and is never closed, so the lines after it would be read as one field. Close the quote or remove it.",
+"Ligne {line} : un guillemet est ouvert et jamais fermé ; les lignes suivantes seraient lues comme un seul champ. Fermez le guillemet ou retirez-le."
+],
+"csv_read_as_cp1252": [
+"The file is not UTF-8: it was read as Windows-1252 (Latin-1). Save it as UTF-8 if letters look wrong.",
+"Le fichier n'est pas en UTF-8 : il a été lu en Windows-1252 (Latin-1). Enregistrez-le en UTF-8 si des lettres s'affichent mal."
+],
+"csv_unreadable": [
+"Line {line} cannot be read as CSV.",
+"La ligne {line} ne peut pas être lue comme du CSV."
 ],
 "delete": [
 "Delete",
@@ -948,6 +964,14 @@ export const STUDIO_MESSAGES = {
 "Prompt",
 "Description"
 ],
+"prompt_counter": [
+"{count} / {limit} characters",
+"{count} / {limit} caractères"
+],
+"prompt_counter_with_additions": [
+"{count} / {limit} characters (the app adds {added} for the size and background)",
+"{count} / {limit} caractères (l'application en ajoute {added} pour le format et le fond)"
+],
 "prompt_missing": [
 "Enter a prompt describing the image.",
 "Entrez une description de l'image."
@@ -955,6 +979,14 @@ export const STUDIO_MESSAGES = {
 "prompt_placeholder": [
 "Describe the image for your email…",
 "Décrivez l'image de votre e-mail…"
+],
+"prompt_too_long": [
+"The prompt is {length} characters long; the limit is {limit} ({over} over). Shorten it.",
+"La description fait {length} caractères ; la limite est de {limit} ({over} de trop). Raccourcissez-la."
+],
+"prompt_too_long_with_additions": [
+"With the {added} characters the app adds (brand notes, background, framing), the prompt is {length} characters long; the limit is {limit}. Shorten it.",
+"Avec les {added} caractères ajoutés par l'application (notes de marque, fond, cadrage), la description fait {length} caractères ; la limite est de {limit}. Raccourcissez-la."
 ],
 "prompts_help": [
 "Each prompt is prefilled from the subject and products; edit any before generating.",
@@ -1179,6 +1211,10 @@ export const STUDIO_MESSAGES = {
 "slot_product": [
 "Product",
 "Produit"
+],
+"slot_product_named": [
+"Product · {name}",
+"Produit · {name}"
 ],
 "status": [
 "Status",

@@ -16,7 +16,8 @@ from email_image_app.cli.provider import open_client, remote_server
 from email_image_app.domain.formatting import file_extension
 from email_image_app.cli.running import OneImage, check_output, prepare_data, run_one_image
 from email_image_app.domain.edit_uploads import MAX_REFERENCE_IMAGES
-from email_image_app.domain.job_stream import filename_stem
+from email_image_app.domain.file_names import filename_stem
+from email_image_app.domain.prompt_limit import prompt_length_refusal
 from email_image_app.imagegen.options import MODELS, OptionsError
 from email_image_app.imagegen.sizing import plan_edit_size, plan_size
 from email_image_app.domain.upload_checks import UploadError
@@ -111,6 +112,9 @@ def edit(
         except OptionsError as exc:
             raise opt.checked_options_error(exc) from None
         prompt_sent = choices.prompt_for_edit(prompt.strip())
+        refusal = prompt_length_refusal(prompt.strip(), prompt_sent)
+        if refusal is not None:
+            raise BadInput(refusal.render("en"))
         target = target.with_stem(filename_stem(prompt))
         extension = file_extension(fmt)
         path = check_output(output or Path(f"{target.name_stem}-{target.width}x{target.height}.{extension}"))

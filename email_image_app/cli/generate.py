@@ -13,7 +13,8 @@ from email_image_app.cli.errors import BadInput
 from email_image_app.cli.progress import reporting
 from email_image_app.cli.provider import open_client
 from email_image_app.cli.running import OneImage, check_output, prepare_data, run_one_image
-from email_image_app.domain.job_stream import filename_stem
+from email_image_app.domain.file_names import filename_stem
+from email_image_app.domain.prompt_limit import prompt_length_refusal
 from email_image_app.imagegen.options import OptionsError
 from email_image_app.imagegen.sizing import plan_size
 from email_image_app.domain.store import new_job_id
@@ -60,6 +61,9 @@ def generate(
         except OptionsError as exc:
             raise opt.checked_options_error(exc) from None
         prompt_sent = choices.prompt_for_new_image(prompt.strip(), request_options, target)
+        refusal = prompt_length_refusal(prompt.strip(), prompt_sent)
+        if refusal is not None:
+            raise BadInput(refusal.render("en"))
         target = target.with_stem(filename_stem(prompt))
         extension = "jpg" if fmt == "jpeg" else fmt
         path = check_output(output or Path(f"{target.name_stem}-{width}x{height}.{extension}"))

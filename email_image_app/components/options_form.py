@@ -50,6 +50,8 @@ def prompt_field(
     With `run_button_id`, Ctrl+Enter (Cmd+Enter on a Mac) in it clicks that button once it is enabled
     (assets/studio.js), and the hint `shortcut_key` says so under the field."""
     shortcut = {"data-run-button": run_button_id} if run_button_id else {}
+    # A screen reader reads the count and the limit (and the shortcut) with the field.
+    described_by = {"aria-describedby": "prompt-count" + (" prompt-shortcut-hint" if shortcut_key else "")}
     return rx.vstack(
         label_for(tr(label_key), "prompt", size="2", **{"weight": "medium", **label_props}),
         rx.text_area(
@@ -61,7 +63,15 @@ def prompt_field(
             size="3",
             width="100%",
             disabled=state.running,
-            custom_attrs=shortcut,
+            custom_attrs={**shortcut, **described_by},
+        ),
+        # The limit stays in sight: over it the count turns red and the run is refused naming it.
+        rx.text(
+            say(state.prompt_count),
+            size="1",
+            color_scheme=rx.cond(state.prompt_over_limit, "red", "gray"),
+            id="prompt-count",
+            margin_top="-4px",
         ),
         *(
             [rx.text(tr(shortcut_key), size="1", color_scheme="gray", id="prompt-shortcut-hint", margin_top="-4px")]

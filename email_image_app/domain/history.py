@@ -18,11 +18,12 @@ import json
 import logging
 import math
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, AsyncIterator
 
-from sqlalchemy import JSON, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, Text, UniqueConstraint, or_
 from sqlmodel import Field, Session, SQLModel, col, delete, func, select, update
 
 from email_image_app.domain import database
@@ -213,8 +214,15 @@ def _gallery_filters(query: GalleryQuery) -> list[Any]:
     if query.owner_id is not None:
         conditions.append(col(Job.owner_id) == query.owner_id)
     for word in query.search.split()[:MAX_SEARCH_WORDS]:
-        conditions.append(col(Job.prompt).ilike(f"%{_escape_like(word)}%", escape="\\"))
+        conditions.append(or_(*(col(Job.prompt).ilike(f"%{_escape_like(form)}%", escape="\\") for form in _case_forms(word))))
     return conditions
+
+
+def _case_forms(word: str) -> list[str]:
+    """SQLite's LIKE ignores case for ASCII letters only: 'été' must also find 'Été' and 'ÉTÉ'
+    (scripts without case, Chinese or Arabic, give one form)."""
+    word = unicodedata.normalize("NFC", word)
+    return sorted({word, word.lower(), word.upper(), word.capitalize()})
 
 
 def gallery_count(query: GalleryQuery) -> Any:

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import re
 import time
-import unicodedata
 from dataclasses import dataclass
 from typing import AsyncIterator
 
@@ -79,13 +77,6 @@ class JobTarget:
 
     def with_stem(self, stem: str) -> JobTarget:
         return dataclasses.replace(self, name_stem=stem)
-
-
-def filename_stem(prompt: str, max_words: int = 5) -> str:
-    """A readable file name from the prompt: 'Summer sale, red shoes!' -> 'summer-sale-red-shoes'."""
-    ascii_text = unicodedata.normalize("NFKD", prompt).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_text.lower())[:max_words]
-    return "-".join(words)[:60].strip("-") or "image"
 
 
 def _save_step_files(

@@ -80,6 +80,36 @@ STRINGS: dict[str, tuple[str, str]] = {
     "csv_duplicate_id": ("Line {line}: the id '{value}' is already used.", "Ligne {line} : l'id « {value} » est déjà utilisé."),
     "csv_more_errors": ("… and {count} more.", "… et {count} autre(s)."),
     "csv_no_products": ("The CSV has no products.", "Le CSV ne contient aucun produit."),
+    # UI inputs (issue 10): the products CSV, prompt limits (pages/campaign, pages/generate, pages/edit, cli)
+    "csv_quote_open": (
+        "Line {line}: a quote opens and is never closed, so the lines after it would be read as one field. "
+        "Close the quote or remove it.",
+        "Ligne {line} : un guillemet est ouvert et jamais fermé ; les lignes suivantes seraient lues comme un seul "
+        "champ. Fermez le guillemet ou retirez-le.",
+    ),
+    "prompt_too_long": (
+        "The prompt is {length} characters long; the limit is {limit} ({over} over). Shorten it.",
+        "La description fait {length} caractères ; la limite est de {limit} ({over} de trop). Raccourcissez-la.",
+    ),
+    "prompt_too_long_with_additions": (
+        "With the {added} characters the app adds (brand notes, background, framing), the prompt is {length} "
+        "characters long; the limit is {limit}. Shorten it.",
+        "Avec les {added} caractères ajoutés par l'application (notes de marque, fond, cadrage), la description "
+        "fait {length} caractères ; la limite est de {limit}. Raccourcissez-la.",
+    ),
+    "prompt_counter": ("{count} / {limit} characters", "{count} / {limit} caractères"),
+    "prompt_counter_with_additions": (
+        "{count} / {limit} characters (the app adds {added} for the size and background)",
+        "{count} / {limit} caractères (l'application en ajoute {added} pour le format et le fond)",
+    ),
+    "campaign_prompt_too_long": ("{image}: {reason}", "{image} : {reason}"),
+    "slot_product_named": ("Product · {name}", "Produit · {name}"),
+    "csv_unreadable": ("Line {line} cannot be read as CSV.", "La ligne {line} ne peut pas être lue comme du CSV."),
+    "csv_read_as_cp1252": (
+        "The file is not UTF-8: it was read as Windows-1252 (Latin-1). Save it as UTF-8 if letters look wrong.",
+        "Le fichier n'est pas en UTF-8 : il a été lu en Windows-1252 (Latin-1). Enregistrez-le en UTF-8 si des "
+        "lettres s'affichent mal.",
+    ),
     "campaign_subject_missing": ("Enter the campaign subject.", "Entrez l'objet de la campagne."),
     "campaign_prompt_missing": ("Every image needs a prompt.", "Chaque image a besoin d'une description."),
     "zip_failed": ("The ZIP could not be built. Try again.", "Le ZIP n'a pas pu être créé. Réessayez."),

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from email_image_app.domain import settings
+from email_image_app.domain.file_names import is_safe_file_name
 
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
+# Job ids are ours (hex); file names come from prompts and product names, in any script.
+_SAFE_JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,120}$")
 
 
 @dataclass(frozen=True)
@@ -42,12 +44,12 @@ class ImageStore:
         return self._root or settings.images_dir()
 
     def job_dir(self, job_id: str) -> Path:
-        if not _SAFE_NAME.match(job_id):
+        if not _SAFE_JOB_ID.match(job_id):
             raise ValueError(f"invalid job id {job_id!r}")
         return self.root / job_id
 
     def save(self, job_id: str, name: str, data: bytes) -> StoredFile:
-        if not _SAFE_NAME.match(name):
+        if not is_safe_file_name(name):
             raise ValueError(f"invalid file name {name!r}")
         folder = self.job_dir(job_id)
         folder.mkdir(parents=True, exist_ok=True)
@@ -68,7 +70,7 @@ class ImageStore:
         if not url.startswith(prefix):
             raise ValueError(f"not a stored image URL: {url!r}")
         job_id, _, name = url[len(prefix):].partition("/")
-        if not _SAFE_NAME.match(name):
+        if not is_safe_file_name(name):
             raise ValueError(f"not a stored image URL: {url!r}")
         return self.job_dir(job_id) / name
 

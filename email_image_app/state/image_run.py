@@ -21,8 +21,10 @@ from email_image_app.domain.eta import eta_message, typical_duration_of
 from email_image_app.domain.error_messages import describe_error
 from email_image_app.domain.formatting import format_seconds, format_usd
 from email_image_app.domain.upload_checks import UploadError
-from email_image_app.domain.job_stream import FinalSaved, JobInfo, JobTarget, StepSaved, filename_stem, store_stream
+from email_image_app.domain.file_names import filename_stem
+from email_image_app.domain.job_stream import FinalSaved, JobInfo, JobTarget, StepSaved, store_stream
 from email_image_app.domain.messages import message
+from email_image_app.domain.prompt_limit import PROMPT_KEEP_CHARS, prompt_counter, prompt_length_refusal
 from email_image_app.domain.run_progress import (
     COMPLETED_STAGES,
     RUNNING_STAGES,
@@ -100,6 +102,20 @@ class ImageRunState(ImageOptionsState, mixin=True):
         return self.stage == STAGE_CANCELLED
 
     @rx.var
+    def prompt_count(self) -> dict[str, Any]:
+        """The counter under the prompt ('1,234 / 32,000 characters'), counted as the provider counts,
+        against the room left by the words the app adds (a page says how many: `_prompt_added_chars`)."""
+        return prompt_counter(self.prompt, self._prompt_added_chars()).to_dict()
+
+    @rx.var
+    def prompt_over_limit(self) -> bool:
+        return len(self.prompt.strip()) + self._prompt_added_chars() > MAX_PROMPT_CHARS
+
+    def _prompt_added_chars(self) -> int:
+        """How many characters the page adds to the prompt as sent (background, framing words)."""
+        return 0
+
+    @rx.var
     def time_left(self) -> dict[str, Any]:
         """'about 12 s left' while running, from the history's typical duration (a message; {} if unknown)."""
         if not self.running or self.eta_s <= 0:
@@ -108,7 +124,15 @@ class ImageRunState(ImageOptionsState, mixin=True):
 
     @rx.event
     def set_prompt(self, value: str) -> None:
-        self.prompt = value[:MAX_PROMPT_CHARS]
+        # Kept whole beyond the limit: an over-long prompt is refused naming the limit, not cut.
+        self.prompt = value[:PROMPT_KEEP_CHARS]
+
+    def _refuse_long_prompt(self, typed: str, info: JobInfo) -> bool:
+        """Refuse (in `error`) a prompt that, as sent, is over the provider's limit; True if refused."""
+        refusal = prompt_length_refusal(typed, info.prompt)
+        if refusal is not None:
+            self.error = refusal.to_dict()
+        return refusal is not None
 
     def _start_run(self, info: JobInfo, options: ImageOptions, target: JobTarget) -> RunStart:
         """Begin the run described by `info` (call it holding the state lock)."""

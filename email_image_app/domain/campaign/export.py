@@ -17,7 +17,7 @@ from typing import Callable
 
 from email_image_app.domain import imaging
 from email_image_app.domain.campaign.plan import Product, alt_text
-from email_image_app.domain.job_stream import filename_stem
+from email_image_app.domain.file_names import filename_stem
 from email_image_app.imagegen.events import ImageUsage
 from email_image_app.imagegen.options import detect_format
 from email_image_app.imagegen.pricing import PRICES_AS_OF, cost_usd
@@ -103,7 +103,9 @@ def zip_source(image: ExportImage) -> str:
 
 
 def render_email_html(campaign: CampaignExport, source: ImageSource = zip_source) -> str:
-    """The email as table-based HTML with inline styles, 600px wide; `source` gives each image's src."""
+    """The email as table-based HTML with inline styles, 600px wide; `source` gives each image's src.
+    Text people typed (subject, product names and descriptions, alt text) is escaped and marked
+    `dir="auto"`: an Arabic or Hebrew name reads right to left inside the left-to-right email."""
     template = string.Template(TEMPLATE_PATH.read_text(encoding="utf-8"))
     logos, heroes, banners = campaign.images_of("logo"), campaign.images_of("hero"), campaign.images_of("banner")
     return template.substitute(
@@ -125,7 +127,7 @@ def _escape(text: str) -> str:
 
 def _img(image: ExportImage, source: ImageSource, alt: str, width: int, extra_style: str = "") -> str:
     return (
-        f'<img src="{_escape(source(image))}" alt="{_escape(alt)}" width="{width}" '
+        f'<img src="{_escape(source(image))}" alt="{_escape(alt)}" dir="auto" width="{width}" '
         f'style="display:block;width:100%;max-width:{width}px;height:auto;border:0;{extra_style}">'
     )
 
@@ -144,14 +146,14 @@ def _full_width_row(image: ExportImage, source: ImageSource, alt: str, *, top_pa
 def _product_cell(image: ExportImage, source: ImageSource, alt: str) -> str:
     product = image.product or Product(id="", name="")
     description = (
-        f'<p style="margin:0;font-size:14px;line-height:20px;color:#57606a;">{_escape(product.description)}</p>'
+        f'<p dir="auto" style="margin:0;font-size:14px;line-height:20px;color:#57606a;">{_escape(product.description)}</p>'
         if product.description
         else ""
     )
     return (
         f'<td width="{100 // PRODUCT_COLUMNS}%" valign="top" style="padding:{PRODUCT_CELL_PADDING}px;">'
         f"{_img(image, source, alt, PRODUCT_DISPLAY_WIDTH, 'border-radius:4px;')}"
-        f'<p style="margin:12px 0 4px 0;font-size:16px;line-height:22px;font-weight:bold;color:#1f2328;">'
+        f'<p dir="auto" style="margin:12px 0 4px 0;font-size:16px;line-height:22px;font-weight:bold;color:#1f2328;">'
         f"{_escape(product.name)}</p>{description}</td>"
     )
 

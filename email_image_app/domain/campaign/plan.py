@@ -11,7 +11,8 @@ from typing import Sequence
 
 from email_image_app.domain.messages import Message, message, sentences
 
-from email_image_app.domain.job_stream import filename_stem
+from email_image_app.domain.file_names import filename_stem
+from email_image_app.domain.prompt_limit import prompt_length_refusal
 
 # Byte budgets of the email-ready images: what an email can carry without clipping or slow loads.
 # Decimal kilobytes, so "200 KB" holds whichever way a mail client counts.
@@ -37,7 +38,7 @@ class CsvRowError:
     """One refused CSV line: `line` is 1-based, as an editor shows it."""
 
     line: int
-    reason: str  # "fields" | "empty_id" | "empty_name" | "duplicate_id"
+    reason: str  # "fields" | "empty_id" | "empty_name" | "duplicate_id" | "quote_open" | "unreadable"
     found: int = 0  # field count, for "fields"
     value: str = ""  # the offending id, for "duplicate_id"
 
@@ -61,18 +62,63 @@ class ProductCsvError(ValueError):
         return sentences(*shown)
 
 
+@dataclass(frozen=True)
+class DecodedCsv:
+    """A products file's text and the encoding it was read with ("utf-8" or "cp1252")."""
+
+    text: str
+    encoding: str
+
+    @property
+    def encoding_matters(self) -> bool:
+        """Whether the person should be told: only a non-UTF-8 file with letters beyond ASCII reads
+        differently depending on the guess (plain ASCII reads the same either way)."""
+        return self.encoding != "utf-8" and not self.text.isascii()
+
+
+def decode_products_csv(data: bytes) -> DecodedCsv:
+    """A CSV file's bytes as text: UTF-8 (a BOM, as Excel writes it, is dropped), else Windows-1252,
+    the 'Latin-1' of spreadsheets saved on Windows (the few bytes it leaves undefined read as
+    ISO-8859-1, which accepts every byte: a file is never refused for its encoding)."""
+    try:
+        return DecodedCsv(data.decode("utf-8-sig"), "utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return DecodedCsv(data.decode("cp1252"), "cp1252")
+    except UnicodeDecodeError:
+        return DecodedCsv(data.decode("latin-1"), "cp1252")
+
+
 def parse_products_csv(text: str) -> list[Product]:
     """Products from `id,name,description` lines, header optional, quotes as Python's csv reads them.
 
     The description may be left out (`id,name`). Blank lines are skipped. Raises ProductCsvError
-    listing every bad line, so the marketer can fix them all at once.
+    listing every bad line, so the marketer can fix them all at once. A quote left open is refused
+    at the line it opens: read on, it would silently swallow every line after it into one field.
     """
     products: list[Product] = []
     errors: list[CsvRowError] = []
     seen_ids: set[str] = set()
-    reader = csv.reader(io.StringIO(text.strip("\ufeff")), skipinitialspace=True)
-    for row in reader:
-        line = reader.line_num
+    text = text.strip("\ufeff")
+    lines = text.split("\n")  # as the reader counts them (io.StringIO splits at \n only)
+    if lines[-1] == "":
+        lines.pop()
+    reader = csv.reader(io.StringIO(text), skipinitialspace=True)
+    row_start = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:  # e.g. a field beyond csv's size limit: that line cannot be read
+            errors.append(CsvRowError(row_start, "unreadable"))
+            row_start = reader.line_num + 1
+            continue
+        line, row_start = row_start, reader.line_num + 1
+        if reader.line_num >= len(lines) and _quote_left_open("\n".join(lines[line - 1 :])):
+            errors.append(CsvRowError(line, "quote_open"))
+            break
         cells = [cell.strip() for cell in row]
         if not any(cells):
             continue
@@ -94,6 +140,18 @@ def parse_products_csv(text: str) -> list[Product]:
     if errors:
         raise ProductCsvError(errors)
     return products
+
+
+def _quote_left_open(last_row: str) -> bool:
+    """Whether the file's last row (from its first line to the end) ends inside a quoted field.
+    The lenient reader above accepts that silently; the strict one says 'unexpected end of data'."""
+    if '"' not in last_row:
+        return False
+    try:
+        next(csv.reader(io.StringIO(last_row), skipinitialspace=True, strict=True), None)
+    except csv.Error as exc:
+        return "end of data" in str(exc)
+    return False
 
 
 @dataclass(frozen=True)
@@ -199,6 +257,16 @@ def with_brand_notes(prompt: str, brand_notes: str) -> str:
     if not notes:
         return prompt
     return f"{prompt.rstrip('.')}. {notes}"
+
+
+def slot_prompt_refusal(kind: str, product: Product | None, prompt: str, prompt_sent: str) -> Message | None:
+    """Why an image's prompt cannot be sent, naming the image ("Product · Red sneakers: ..."): over
+    the provider's limit once the brand notes and the options' words are added. None when it can."""
+    refusal = prompt_length_refusal(prompt, prompt_sent)
+    if refusal is None:
+        return None
+    image = message("slot_product_named", name=product.name) if product else message(f"slot_{kind}")
+    return message("campaign_prompt_too_long", image=image, reason=refusal)
 
 
 class _UniqueStems:

@@ -18,11 +18,13 @@ from email_image_app.domain.campaign.plan import (
     Slot,
     parse_products_csv,
     plan_slots,
+    slot_prompt_refusal,
     with_brand_notes,
 )
 from email_image_app.domain.campaign.runner import DEFAULT_CONCURRENCY, MAX_CONCURRENCY, MIN_CONCURRENCY
 from email_image_app.domain.formatting import format_usd
 from email_image_app.domain.messages import message
+from email_image_app.domain.prompt_limit import PROMPT_KEEP_CHARS
 from email_image_app.domain.run_progress import describe_options_error
 from email_image_app.imagegen.options import OptionsError
 from email_image_app.imagegen.pricing import estimate_cost_usd
@@ -58,7 +60,7 @@ class CampaignFormState(ImageOptionsState, rx.State):
 
     @rx.event
     def set_brand_notes(self, value: str) -> None:
-        self.brand_notes = value[:1000]
+        self.brand_notes = value[:PROMPT_KEEP_CHARS]  # too long is refused at the run, naming the limit
 
     @rx.event
     def set_product_field(self, index: int, field: str, value: str) -> None:
@@ -131,7 +133,7 @@ class CampaignFormState(ImageOptionsState, rx.State):
     def set_slot_prompt(self, key: str, value: str) -> None:
         for slot in self.slots:
             if slot.key == key:
-                slot.prompt = value[:4000]
+                slot.prompt = value[:PROMPT_KEEP_CHARS]  # too long is refused at the run, naming the limit
                 slot.edited = True
 
     @rx.event
@@ -214,6 +216,8 @@ class CampaignFormState(ImageOptionsState, rx.State):
         except OptionsError as exc:
             self.form_error = describe_options_error(exc).to_dict()
             return None
+        if any(self.refuse_long_prompt(request) for request in requests.values()):
+            return None
         self.form_error = {}
         return requests
 
@@ -229,6 +233,14 @@ class CampaignFormState(ImageOptionsState, rx.State):
             target=target.with_stem(slot.file_stem),
             product=slot.product,
         )
+
+    def refuse_long_prompt(self, request: TileRequest) -> bool:
+        """Refuse (in `form_error`, naming the image) a request whose prompt as sent is over the
+        provider's limit; True if refused."""
+        refusal = slot_prompt_refusal(request.kind, request.product, request.prompt, request.prompt_sent)
+        if refusal is not None:
+            self.form_error = refusal.to_dict()
+        return refusal is not None
 
     def retried_request(self, key: str, request: TileRequest) -> TileRequest:
         """`request` again, with the slot's prompt if it was edited since the run (e.g. after a safety

@@ -160,6 +160,9 @@ class CampaignRunState(rx.State):
             return None
         form = await self.get_state(CampaignFormState)
         request = form.retried_request(key, plain(self._requests[key]))
+        if form.refuse_long_prompt(request):
+            return None  # an edited prompt over the limit: the form says so, the tile stays as it was
+        form.form_error = {}
         self._requests[key] = request
         tile = self.tiles[position]
         self.tiles[position] = self._new_tile(key, tile.title, tile.size_label, request)

@@ -127,6 +127,9 @@ class EditState(EditInputsState, rx.State):
             options = options.replace(input_fidelity=self.input_fidelity)
         return options, target
 
+    def _prompt_added_chars(self) -> int:
+        return len(self._prompt_for_background(""))
+
     def _missing_input(self, prompt: str, painted_mask: str) -> str:
         """The catalogue key of what is missing before an edit can start, or ""."""
         if not self.original_url:
@@ -162,6 +165,8 @@ class EditState(EditInputsState, rx.State):
                 self._prompt_for_background(prompt), options, target,
                 kind="edit", owner=who, input_images=len(image_urls), mask=self.mask_mode,
             )
+            if self._refuse_long_prompt(prompt, info):
+                return
             refusal = await budget_refusal(who, self._estimate_usd(options))
             if refusal is not None:  # over this month's budget: nothing goes to the provider
                 self.error = refusal.to_dict()

@@ -11,9 +11,10 @@ import reflex as rx
 
 from email_image_app.domain.formatting import format_usd
 from email_image_app.domain.messages import message
+from email_image_app.domain.prompt_limit import PROMPT_KEEP_CHARS
 from email_image_app.domain.run_progress import describe_options_error
 from email_image_app.domain.stored_results import settings_of_job
-from email_image_app.imagegen.options import MAX_PROMPT_CHARS, ImageOptions, OptionsError
+from email_image_app.imagegen.options import ImageOptions, OptionsError
 from email_image_app.imagegen.pricing import estimate_cost_usd
 from email_image_app.state.auth import AuthState, budget_refusal, require_signed_in
 from email_image_app.state.language import LanguageState
@@ -29,7 +30,7 @@ SETTINGS_FROM = "settings_from"
 class GenerateState(StoredOfferState, rx.State):
     @rx.event
     def set_prompt(self, value: str) -> None:
-        self.prompt = value[:MAX_PROMPT_CHARS]
+        self.prompt = value[:PROMPT_KEEP_CHARS]  # over the limit it is refused when run, not cut
         self._clear_stored_offer()
 
     @rx.event
@@ -68,6 +69,13 @@ class GenerateState(StoredOfferState, rx.State):
     def _estimate_usd(self, options: ImageOptions) -> float:
         return estimate_cost_usd(options.model, options.size, options.quality, options.partial_images, len(self.prompt))
 
+    def _prompt_added_chars(self) -> int:
+        try:
+            options, target = self._image_options()
+        except OptionsError:
+            return 0
+        return len(self._prompt_to_send("", options, target))
+
     @rx.event(background=True)
     async def generate(self):
         async with self:
@@ -87,6 +95,8 @@ class GenerateState(StoredOfferState, rx.State):
             info = self._job_info(
                 self._prompt_to_send(prompt, options, target), options, target, kind="generation", owner=who
             )
+            if self._refuse_long_prompt(prompt, info):
+                return
             if await self._offer_stored_result(info):
                 return  # exactly this was made before: the marketer chooses (show it / generate anyway)
             self._clear_stored_offer()
