@@ -21,7 +21,7 @@ from typing import Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from email_image_app import database, history  # noqa: E402
+from email_image_app.domain import database, history, job_records  # noqa: E402
 from email_image_app.domain.history import GalleryQuery, JobHistory  # noqa: E402
 
 WORDS = (
@@ -57,8 +57,8 @@ def seed(job_history: JobHistory, count: int) -> None:
         if status == "completed":
             images.append(_image_row(job_id, "final", 0))
     with database.engine(job_history.url).begin() as connection:
-        connection.execute(history.Job.__table__.insert(), jobs)
-        connection.execute(history.JobImage.__table__.insert(), images)
+        connection.execute(job_records.Job.__table__.insert(), jobs)
+        connection.execute(job_records.JobImage.__table__.insert(), images)
 
 
 def _image_row(job_id: str, kind: str, index: int) -> dict[str, object]:

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from email_image_app.domain import database, spending
 from email_image_app.domain.accounts import AccountError, Accounts
 from email_image_app.domain.history import JobHistory, SavedImage
-from email_image_app.domain.job_stream import JobInfo
+from email_image_app.domain.job_records import JobInfo
 from email_image_app.imagegen.events import ImageUsage
 
 

@@ -10,7 +10,7 @@ import pytest
 from email_image_app.domain import history
 from email_image_app.domain.accounts import Accounts
 from email_image_app.domain.history import JobHistory
-from email_image_app.domain.job_stream import JobInfo
+from email_image_app.domain.job_records import JobInfo
 from email_image_app.domain.messages import Message
 from email_image_app.imagegen.client import Provider
 from email_image_app.pages.account.state import AccountState

@@ -27,7 +27,8 @@ from PIL import Image, ImageChops, ImageDraw
 from typer.testing import CliRunner
 
 from email_image_app.cli.app import app as cli_app
-from email_image_app.domain.history import GalleryQuery, Job, JobHistory
+from email_image_app.domain.history import GalleryQuery, JobHistory
+from email_image_app.domain.job_records import Job
 from tests.loopback import serve_asgi
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ import pytest
 from email_image_app.domain import database
 from email_image_app.domain.eta import DurationEstimate, batch_estimate, schedule_ms, typical_duration
 from email_image_app.domain.history import JobHistory, SavedImage
-from email_image_app.domain.job_stream import JobInfo
+from email_image_app.domain.job_records import JobInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 OFFLINE = "Offline engine"

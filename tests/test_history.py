@@ -23,11 +23,13 @@ from PIL import Image
 from email_image_app.domain.messages import Message, message
 from email_image_app.domain import database
 from email_image_app.domain import history, schema
+from email_image_app.domain import job_records
 from email_image_app.domain import cancellation
 from email_image_app.domain import stored_results
 from email_image_app.domain.history import GalleryQuery, JobHistory, cache_key_of
 from email_image_app.domain.history_cards import already_made_label, card_of, how_long_ago, view_of
-from email_image_app.domain.job_stream import FinalSaved, JobInfo, JobTarget, StepSaved, store_stream
+from email_image_app.domain.job_stream import FinalSaved, JobTarget, StepSaved, store_stream
+from email_image_app.domain.job_records import JobInfo
 from email_image_app.imagegen.client import OFFLINE_API_KEY, ImageStreamClient
 from email_image_app.imagegen.events import AuthenticationError, IncompleteStreamError
 from email_image_app.imagegen.options import ImageOptions
@@ -397,7 +399,7 @@ def seed(job_history: JobHistory, count: int) -> None:
     engine = database.engine(job_history.url)
     with engine.begin() as connection:
         connection.execute(
-            history.Job.__table__.insert(),
+            job_records.Job.__table__.insert(),
             [
                 dict(
                     id=f"job-{n}", kind=("generation", "edit", "campaign")[n % 3],

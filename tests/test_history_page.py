@@ -13,7 +13,7 @@ from PIL import Image
 
 from email_image_app.domain.messages import message
 from email_image_app.domain.history import GalleryQuery, JobHistory
-from email_image_app.domain.job_stream import JobInfo
+from email_image_app.domain.job_records import JobInfo
 from email_image_app.domain.store import new_job_id
 from tests.test_generate_page import choose
 

@@ -17,7 +17,8 @@ import httpx
 import pytest
 from PIL import Image
 
-from email_image_app.domain.history import GalleryQuery, Job, JobHistory
+from email_image_app.domain.history import GalleryQuery, JobHistory
+from email_image_app.domain.job_records import Job
 from tests.conftest import RunningApp, start_app, stop_app
 from tests.loopback import free_port
 

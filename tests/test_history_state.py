@@ -12,8 +12,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from email_image_app.domain import database, history
+from email_image_app.domain import job_records
 from email_image_app.domain.history import JobHistory
-from email_image_app.domain.job_stream import JobInfo
+from email_image_app.domain.job_records import JobInfo
 from email_image_app.domain.messages import Message, message
 from email_image_app.domain.store import ImageStore
 from email_image_app.pages.history.state import HistoryState
@@ -77,7 +78,7 @@ def test_the_when_label_counts_in_each_language(job_history, admin):
     engine = database.engine(job_history.url)
     with engine.begin() as connection:
         three_days_ago = datetime.now(timezone.utc) - timedelta(days=3, minutes=1)
-        connection.execute(history.Job.__table__.update().values(created_at=three_days_ago))
+        connection.execute(job_records.Job.__table__.update().values(created_at=three_days_ago))
     state, _ = page_states(admin)
     asyncio.run(state.load())
     when = state.cards[0].when

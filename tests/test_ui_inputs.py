@@ -31,7 +31,7 @@ from email_image_app.domain.campaign.plan import (
 )
 from email_image_app.domain.file_names import filename_stem, is_safe_file_name
 from email_image_app.domain.history import GalleryQuery, JobHistory
-from email_image_app.domain.job_stream import JobInfo
+from email_image_app.domain.job_records import JobInfo
 from email_image_app.domain.prompt_limit import prompt_counter, prompt_length_refusal
 from email_image_app.domain.store import ImageStore
 from email_image_app.imagegen.engine_requests import EngineLimits

@@ -23,7 +23,8 @@ from email_image_app.domain import cancellation
 from email_image_app.cli.errors import BadInput, Interrupted, RunFailed
 from email_image_app.cli.provider import records_locally
 from email_image_app.cli.progress import Reporter
-from email_image_app.domain.job_stream import FinalSaved, JobInfo, JobTarget, StepSaved, store_stream
+from email_image_app.domain.job_stream import FinalSaved, JobTarget, StepSaved, store_stream
+from email_image_app.domain.job_records import JobInfo
 from email_image_app.imagegen.client import Provider
 from email_image_app.imagegen.events import ImageStreamError, IncompleteStreamError, InvalidRequestError, StreamEvent
 from email_image_app.imagegen.options import ImageOptions

@@ -23,7 +23,8 @@ from sqlalchemy import JSON, column, select, table
 from sqlalchemy.engine import Connection, Engine
 
 from email_image_app.domain import database
-from email_image_app.domain.job_stream import JobInfo, JobTarget
+from email_image_app.domain.job_stream import JobTarget
+from email_image_app.domain.job_records import JobInfo
 from email_image_app.domain.messages import Message, message
 
 logger = logging.getLogger(__name__)

@@ -5,7 +5,7 @@ per partial as it lands, then the outcome. So a crash keeps what was received, a
 marks such jobs `interrupted`. Image bytes stay files in the `ImageStore`; rows hold their URLs.
 
 Everything here is synchronous SQL in short sessions, with no page state or components: async
-code goes through `JobRecorder` or `asyncio.to_thread`.
+code goes through `job_stream.JobRecorder` or `asyncio.to_thread`. The tables are job_records.py.
 """
 
 from __future__ import annotations
@@ -17,119 +17,26 @@ import hashlib
 import json
 import logging
 import math
-import time
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, AsyncIterator
+from typing import Any, AsyncIterator
 
-from sqlalchemy import JSON, Index, Text, UniqueConstraint, or_
-from sqlmodel import Field, Session, SQLModel, col, delete, func, select, update
+from sqlalchemy import or_
+from sqlmodel import Session, col, delete, func, select, update
 
 from email_image_app.domain import database
+from email_image_app.domain.job_records import Job, JobImage, JobInfo, message_to_store, utc_now
 from email_image_app.domain.messages import Message, message
 from email_image_app.imagegen.client import OFFLINE_API_KEY, OFFLINE_BASE_URL, Provider
 from email_image_app.imagegen.events import ImageUsage
 from email_image_app.imagegen.pricing import cost_usd
 from email_image_app.domain.store import ImageStore
 
-if TYPE_CHECKING:
-    from email_image_app.domain.job_stream import JobInfo
-
 logger = logging.getLogger(__name__)
 
-JOB_KINDS = ("generation", "edit", "campaign")
-JOB_STATUSES = ("running", "completed", "failed", "cancelled", "interrupted")
 PAGE_SIZE = 24
 MAX_SEARCH_WORDS = 8
 OFFLINE_PROVIDER_LABEL = Provider.for_url(OFFLINE_BASE_URL, OFFLINE_API_KEY).label
-
-
-def message_to_store(found: Message | None) -> str | None:
-    return None if found is None else json.dumps(found.to_dict(), ensure_ascii=False)
-
-
-def stored_message(text: str | None) -> Message | None:
-    """The message kept in a row's `error`; a plain sentence (older rows) is shown verbatim."""
-    if not text:
-        return None
-    try:
-        return Message.from_dict(json.loads(text))
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return message("verbatim", text=text)
-
-
-def utc_now() -> datetime:
-    # SQLModel stores aware datetimes only (as UTC) and gives them back aware.
-    return datetime.now(timezone.utc)
-
-
-class Job(SQLModel, table=True):
-    """One request to a provider and what came of it."""
-
-    __tablename__ = "jobs"
-    # The gallery lists newest first (id breaks ties), optionally for a kind and/or a status: each
-    # filter has an index already in that order, so a page is an index range scan, not a sort.
-    __table_args__ = (
-        Index("ix_jobs_created_at_id", "created_at", "id"),
-        Index("ix_jobs_status_created_at_id", "status", "created_at", "id"),
-        Index("ix_jobs_kind_created_at_id", "kind", "created_at", "id"),
-        Index("ix_jobs_kind_status_created_at_id", "kind", "status", "created_at", "id"),
-    )
-
-    id: str = Field(primary_key=True, max_length=64)  # the ImageStore folder of its files
-    kind: str = Field(max_length=20)
-    status: str = Field(max_length=20)
-    prompt: str = Field(sa_type=Text)
-    model: str = Field(max_length=64)
-    provider: str = Field(max_length=200)
-    options: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    target_width: int
-    target_height: int
-    created_at: datetime
-    finished_at: datetime | None = None
-    duration_ms: int | None = None
-    input_tokens: int | None = None
-    output_tokens: int | None = None
-    total_tokens: int | None = None
-    cost_usd: float | None = None
-    error: str | None = Field(default=None, sa_type=Text)
-    parent_id: str | None = Field(default=None, max_length=64, index=True)
-    # The account that asked for it (no foreign key: jobs outlive a deleted account's row).
-    owner_id: int | None = Field(default=None, index=True)
-    cache_key: str = Field(max_length=64, index=True)
-    # Kept on the job so one row draws a gallery card: no join to `images` per card.
-    partial_count: int = 0
-    cover_url: str | None = Field(default=None, max_length=300)
-
-    @property
-    def size(self) -> str:
-        return f"{self.target_width}x{self.target_height}"
-
-    @property
-    def error_message(self) -> Message | None:
-        """Why the job failed or stopped, as a message of the catalogue (rows written before messages
-        were kept as data hold an English sentence: shown as it is)."""
-        return stored_message(self.error)
-
-
-class JobImage(SQLModel, table=True):
-    """A stored image of a job: a partial (`index` 0-based, in arrival order) or the final one."""
-
-    __tablename__ = "images"
-    __table_args__ = (UniqueConstraint("job_id", "kind", "index", name="uq_images_job_kind_index"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    job_id: str = Field(foreign_key="jobs.id", max_length=64)
-    kind: str = Field(max_length=10)  # "partial" | "final"
-    index: int = 0
-    url: str = Field(max_length=300)  # the original bytes as received (final: at the target size)
-    preview_url: str | None = Field(default=None, max_length=300)  # a lighter rendition to look at
-    thumb_url: str = Field(max_length=300)
-    size_bytes: int
-    width: int
-    height: int
-    elapsed_ms: int | None = None  # since the request was sent
 
 
 def cache_key(kind: str, prompt: str, options: dict[str, Any], provider: str) -> str:
@@ -439,42 +346,3 @@ async def interrupted_jobs_swept() -> AsyncIterator[None]:
         if count:
             logger.warning("history: %d job(s) left running by the previous run are now interrupted", count)
     yield
-
-
-class JobRecorder:
-    """Records one job from async code. A database failure is logged and never stops the image
-    stream: the marketer's image matters more than its history row."""
-
-    def __init__(self, history: JobHistory, job_id: str, started: float) -> None:
-        self.history = history
-        self.job_id = job_id
-        self.started = started
-        self.enabled = True
-        self.partials = 0
-
-    def elapsed_ms(self) -> int:
-        return round((time.monotonic() - self.started) * 1000)
-
-    async def _run(self, action: str, function: Any, *args: Any, **kwargs: Any) -> None:
-        if not self.enabled:
-            return
-        try:
-            await asyncio.to_thread(function, *args, **kwargs)
-        except Exception:
-            logger.exception("history: could not record %s of job %s", action, self.job_id)
-            if action == "start":
-                self.enabled = False  # no row to update: skip the rest instead of logging each
-
-    async def start(self, info: JobInfo, width: int, height: int) -> None:
-        await self._run("start", self.history.start, self.job_id, info, width, height)
-
-    async def image(self, image: SavedImage) -> None:
-        self.partials += image.kind == "partial"
-        await self._run("an image", self.history.add_image, self.job_id, image)
-
-    async def complete(self, final: SavedImage, usage: ImageUsage | None, duration_ms: int) -> None:
-        await self._run("completion", self.history.complete, self.job_id, final, usage=usage, duration_ms=duration_ms)
-
-    async def finish(self, status: str, error: Message | None = None) -> None:
-        await self._run(status, self.history.finish, self.job_id, status, error=error, duration_ms=self.elapsed_ms())
-

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from datetime import datetime, timezone
 
-from email_image_app.domain.history import Job, JobDetail, JobImage
+from email_image_app.domain.history import JobDetail
+from email_image_app.domain.job_records import Job, JobImage
 from email_image_app.domain.messages import Message, message
 from email_image_app.imagegen.sizing import read_composition_hint
 from email_image_app.domain.formatting import format_seconds, format_usd

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from email_image_app.domain.job_stream import JobInfo, JobTarget
+from email_image_app.domain.job_stream import JobTarget
+from email_image_app.domain.job_records import JobInfo
 from email_image_app.imagegen.options import DEFAULT_MODEL, ImageOptions
 from email_image_app.imagegen.sizing import SizePlan, composition_hint
 

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 import time
 from dataclasses import dataclass
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 from email_image_app.domain import imaging
 from email_image_app.domain.formatting import file_extension
 from email_image_app.domain.error_messages import describe_error
-from email_image_app.domain.history import JobRecorder, SavedImage, default_history
+from email_image_app.domain.history import JobHistory, SavedImage, default_history
+from email_image_app.domain.job_records import JobInfo
+from email_image_app.domain.messages import Message
 from email_image_app.imagegen.events import ImageCompleted, ImageUsage, IncompleteStreamError, PartialImage, StreamEvent
 from email_image_app.domain.cancellation import RunCancelled, is_user_cancel
 from email_image_app.domain.store import ImageStore, StoredFile, image_store
@@ -23,6 +26,8 @@ from email_image_app.domain.store import ImageStore, StoredFile, image_store
 PREVIEW_MAX_SIDE = 960
 THUMB_MAX_SIDE = 160
 CARD_MAX_SIDE = 480  # the history gallery's card: sharp at its width, a few dozen KB
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -49,19 +54,6 @@ class FinalSaved:
     usage: ImageUsage | None
     duration_ms: int
     partial_images: int
-
-
-@dataclass(frozen=True)
-class JobInfo:
-    """What a job is, for its history record: kind, prompt, request options and provider."""
-
-    kind: str  # "generation" | "edit" | "campaign"
-    prompt: str
-    model: str
-    provider: str
-    options: dict[str, object]  # the request fields sent, plus "target_size"
-    parent_id: str | None = None  # e.g. the campaign a tile belongs to
-    owner_id: int | None = None  # the account that asked (None: made before accounts, or by the CLI alone)
 
 
 @dataclass(frozen=True)
@@ -225,3 +217,41 @@ async def store_stream(
         raise
     if recorder is not None:  # the provider closed the stream without a final image
         await _record_end(recorder, IncompleteStreamError())
+
+
+class JobRecorder:
+    """Records one job from async code. A database failure is logged and never stops the image
+    stream: the marketer's image matters more than its history row."""
+
+    def __init__(self, history: JobHistory, job_id: str, started: float) -> None:
+        self.history = history
+        self.job_id = job_id
+        self.started = started
+        self.enabled = True
+        self.partials = 0
+
+    def elapsed_ms(self) -> int:
+        return round((time.monotonic() - self.started) * 1000)
+
+    async def _run(self, action: str, function: Any, *args: Any, **kwargs: Any) -> None:
+        if not self.enabled:
+            return
+        try:
+            await asyncio.to_thread(function, *args, **kwargs)
+        except Exception:
+            logger.exception("history: could not record %s of job %s", action, self.job_id)
+            if action == "start":
+                self.enabled = False  # no row to update: skip the rest instead of logging each
+
+    async def start(self, info: JobInfo, width: int, height: int) -> None:
+        await self._run("start", self.history.start, self.job_id, info, width, height)
+
+    async def image(self, image: SavedImage) -> None:
+        self.partials += image.kind == "partial"
+        await self._run("an image", self.history.add_image, self.job_id, image)
+
+    async def complete(self, final: SavedImage, usage: ImageUsage | None, duration_ms: int) -> None:
+        await self._run("completion", self.history.complete, self.job_id, final, usage=usage, duration_ms=duration_ms)
+
+    async def finish(self, status: str, error: Message | None = None) -> None:
+        await self._run(status, self.history.finish, self.job_id, status, error=error, duration_ms=self.elapsed_ms())

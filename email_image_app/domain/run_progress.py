@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from email_image_app.domain.formatting import format_bytes
-from email_image_app.domain.job_stream import JobInfo, JobTarget
+from email_image_app.domain.job_stream import JobTarget
+from email_image_app.domain.job_records import JobInfo
 from email_image_app.domain.messages import STRINGS, Message, message
 from email_image_app.imagegen.options import (
     DEFAULT_MODEL,

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, func, select
 
 from email_image_app.domain import database
 from email_image_app.domain.accounts import Account, AccountError
-from email_image_app.domain.history import Job
+from email_image_app.domain.job_records import Job
 
 
 def month_start(now: datetime | None = None) -> datetime:

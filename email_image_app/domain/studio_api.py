@@ -24,7 +24,8 @@ from email_image_app.domain import spending
 from email_image_app.domain.accounts import AccountError, Accounts, SignedIn, default_accounts
 from email_image_app.domain.access import bearer_token_of
 from email_image_app.domain.error_messages import describe_error
-from email_image_app.domain.job_stream import JobInfo, JobTarget, store_stream
+from email_image_app.domain.job_stream import JobTarget, store_stream
+from email_image_app.domain.job_records import JobInfo
 from email_image_app.domain.messages import message
 from email_image_app.domain.store import new_job_id
 from email_image_app.imagegen import engine_requests

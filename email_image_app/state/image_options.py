@@ -9,7 +9,8 @@ from typing import Any
 import reflex as rx
 
 from email_image_app.domain.accounts import SignedIn
-from email_image_app.domain.job_stream import JobInfo, JobTarget
+from email_image_app.domain.job_stream import JobTarget
+from email_image_app.domain.job_records import JobInfo
 from email_image_app.domain.messages import message
 from email_image_app.domain.run_progress import (
     BACKGROUND_CHOICES,

@@ -22,7 +22,8 @@ from email_image_app.domain.error_messages import describe_error
 from email_image_app.domain.formatting import format_seconds, format_usd
 from email_image_app.domain.upload_checks import UploadError
 from email_image_app.domain.file_names import filename_stem
-from email_image_app.domain.job_stream import FinalSaved, JobInfo, JobTarget, StepSaved, store_stream
+from email_image_app.domain.job_stream import FinalSaved, JobTarget, StepSaved, store_stream
+from email_image_app.domain.job_records import JobInfo
 from email_image_app.domain.messages import message
 from email_image_app.domain.prompt_limit import PROMPT_KEEP_CHARS, prompt_counter, prompt_length_refusal
 from email_image_app.domain.run_progress import (

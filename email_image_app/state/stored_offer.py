@@ -14,7 +14,7 @@ import reflex as rx
 
 from email_image_app.domain.history import JobDetail, cache_key_of, default_history
 from email_image_app.domain.history_cards import already_made_label
-from email_image_app.domain.job_stream import JobInfo
+from email_image_app.domain.job_records import JobInfo
 from email_image_app.domain.run_progress import STAGE_FROM_HISTORY, clamp_partial_images
 from email_image_app.domain.stored_results import FormSettings, final_view_of, steps_of, stored_result
 from email_image_app.imagegen.options import MAX_PROMPT_CHARS, MODELS

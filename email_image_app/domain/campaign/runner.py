@@ -18,7 +18,8 @@ from typing import AsyncIterator, Awaitable, Callable
 
 from email_image_app.domain import imaging
 from email_image_app.domain.formatting import file_extension
-from email_image_app.domain.job_stream import FinalSaved, JobInfo, JobTarget, StepSaved, store_stream
+from email_image_app.domain.job_stream import FinalSaved, JobTarget, StepSaved, store_stream
+from email_image_app.domain.job_records import JobInfo
 from email_image_app.imagegen.retries import MAX_RETRY_AFTER
 from email_image_app.imagegen.events import RateLimitError, StreamEvent
 from email_image_app.domain.store import ImageStore, image_store

@@ -6,7 +6,7 @@ from typing import Any
 
 import reflex as rx
 
-from email_image_app.domain.history import JOB_KINDS, JOB_STATUSES
+from email_image_app.domain.job_records import JOB_KINDS, JOB_STATUSES
 from email_image_app.pages.history.state import ALL, MINE, TEAM, HistoryState
 from email_image_app.state.language import tr
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import reflex as rx
 
-from email_image_app.domain.history import JOB_STATUSES
+from email_image_app.domain.job_records import JOB_STATUSES
 from email_image_app.state.language import tr
 
 STATUS_COLORS = {

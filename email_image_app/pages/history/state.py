@@ -13,7 +13,8 @@ from typing import Any
 import reflex as rx
 
 from email_image_app.domain.accounts import SignedIn, default_accounts
-from email_image_app.domain.history import JOB_KINDS, JOB_STATUSES, GalleryQuery, default_history
+from email_image_app.domain.history import GalleryQuery, default_history
+from email_image_app.domain.job_records import JOB_KINDS, JOB_STATUSES
 from email_image_app.domain.history_cards import ImageTile, JobCard, card_of, view_of
 from email_image_app.domain.messages import message
 from email_image_app.domain.store import image_store

@@ -9,7 +9,7 @@ from typing import Any
 import reflex as rx
 
 from email_image_app.components.layout import page_shell
-from email_image_app.domain.history import JOB_KINDS
+from email_image_app.domain.job_records import JOB_KINDS
 from email_image_app.domain.history_cards import JobCard
 from email_image_app.pages.history.dialog_view import opened_job_dialog
 from email_image_app.pages.history.filters_view import filters
