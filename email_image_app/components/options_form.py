@@ -10,7 +10,7 @@ import reflex as rx
 from email_image_app.components.labels import label_for
 
 from email_image_app.state.language import say, tr
-from email_image_app.domain.run_progress import BACKGROUND_CHOICES
+from email_image_app.domain.image_request import BACKGROUND_CHOICES
 from email_image_app.imagegen.options import MODELS, OUTPUT_FORMATS, QUALITIES
 
 

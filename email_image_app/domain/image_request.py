@@ -74,6 +74,7 @@ class RequestChoices:
         kind: str,
         provider: str,
         parent_id: str | None = None,
+        owner_id: int | None = None,
         **details: object,
     ) -> JobInfo:
         """The history's record of the request about to be made; `details` join its options."""
@@ -90,4 +91,5 @@ class RequestChoices:
                 **details,
             },
             parent_id=parent_id,
+            owner_id=owner_id,
         )

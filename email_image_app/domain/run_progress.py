@@ -28,9 +28,6 @@ from email_image_app.imagegen.options import (
 )
 from email_image_app.imagegen.sizing import SizePlan
 
-BACKGROUND_CHOICES = ("auto", "opaque", "white", "transparent")
-# The "white" background: an opaque image asked for with these words at the prompt's end.
-WHITE_BACKGROUND_PROMPT_SUFFIX = ", on a plain white background"
 # Rough seconds per streamed event, used only to keep the bar moving between events.
 _SECONDS_PER_EVENT = {"low": 4.0, "medium": 10.0, "high": 25.0, "auto": 10.0}
 

@@ -11,7 +11,8 @@ from email_image_app.domain.formatting import format_seconds, format_usd
 from email_image_app.domain.history import JobDetail, cache_key_of, default_history
 from email_image_app.domain.job_records import Job
 from email_image_app.domain.job_records import JobInfo
-from email_image_app.domain.run_progress import WHITE_BACKGROUND_PROMPT_SUFFIX, FinalView, StepView, final_label
+from email_image_app.domain.image_request import WHITE_BACKGROUND_PROMPT_SUFFIX
+from email_image_app.domain.run_progress import FinalView, StepView, final_label
 from email_image_app.domain.store import image_store
 from email_image_app.imagegen.sizing import read_composition_hint
 

@@ -9,19 +9,18 @@ from typing import Any
 import reflex as rx
 
 from email_image_app.domain.accounts import SignedIn
+from email_image_app.domain.image_request import BACKGROUND_CHOICES, RequestChoices
 from email_image_app.domain.job_stream import JobTarget
 from email_image_app.domain.job_records import JobInfo
 from email_image_app.domain.messages import message
 from email_image_app.domain.run_progress import (
-    BACKGROUND_CHOICES,
-    WHITE_BACKGROUND_PROMPT_SUFFIX,
     SizeChoice,
     clamp_partial_images,
     size_choices,
     size_note,
 )
 from email_image_app.imagegen.options import DEFAULT_MODEL, MODELS, ImageOptions, OptionsError, parse_size
-from email_image_app.imagegen.sizing import SizePlan, composition_hint, plan_size
+from email_image_app.imagegen.sizing import SizePlan, plan_size
 from email_image_app.state.provider import current_provider
 
 
@@ -111,38 +110,28 @@ class ImageOptionsState(rx.State, mixin=True):
         """`_image_options` for an exact size other than the form's (e.g. a campaign slot)."""
         return self._options_for(plan_size(self.model, width, height))
 
+    def _choices(self) -> RequestChoices:
+        """The form's choices, as the domain builds requests from them (the command line too)."""
+        return RequestChoices(
+            model=self.model,
+            quality=self.quality,
+            background=self.background,
+            output_format=self.output_format,
+            compression=self.compression,
+            partial_images=self.partial_images,
+        )
+
     def _options_for(self, plan: SizePlan) -> tuple[ImageOptions, JobTarget]:
         """The form's options for a planned size: what to ask for and what to make of the result."""
-        width, height = plan.target_width, plan.target_height
-        background = "opaque" if self.background == "white" else self.background
-        options = ImageOptions(
-            model=self.model,
-            size=plan.request_size,
-            quality=self.quality,
-            background=background,
-            output_format=self.output_format,
-            output_compression=self.compression if self.output_format in ("jpeg", "webp") else None,
-            partial_images=self.partial_images,
-        ).normalized()
-        target = JobTarget(
-            width=width,
-            height=height,
-            output_format=self.output_format,
-            compression=self.compression if self.output_format in ("jpeg", "webp") else None,
-            flatten_color="#ffffff" if self.background == "white" else None,
-        )
-        return options, target
+        return self._choices().for_plan(plan)
 
     def _prompt_to_send(self, prompt: str, options: ImageOptions, target: JobTarget) -> str:
-        """The prompt as sent for a new image: a "white" background is asked for in words (the API has
-        no such value), and a hard crop (a 4:1 banner from a 3:2 image) says which area survives."""
-        if self.background == "white":
-            prompt += WHITE_BACKGROUND_PROMPT_SUFFIX
-        return prompt + composition_hint(options.size, target.width, target.height)
+        """The prompt as sent for a new image: "white" in words, and a hard crop's kept area named."""
+        return self._choices().prompt_for_new_image(prompt, options, target)
 
     def _prompt_for_background(self, prompt: str) -> str:
         """An edit's prompt: the "white" background in words; the edited image sets the composition."""
-        return prompt + WHITE_BACKGROUND_PROMPT_SUFFIX if self.background == "white" else prompt
+        return self._choices().prompt_for_edit(prompt)
 
     def _job_info(
         self,
@@ -157,18 +146,7 @@ class ImageOptionsState(rx.State, mixin=True):
     ) -> JobInfo:
         """The history's record of the request about to be made, owned by `owner` (the signed-in
         person). `details` are added to the recorded options (e.g. how many input images an edit has)."""
-        return JobInfo(
-            kind=kind,
-            prompt=prompt_sent,
-            model=options.model,
-            provider=current_provider().label,
-            options={
-                **options.request_fields(edit=kind == "edit"),
-                "partial_images": options.partial_images,
-                "target_size": f"{target.width}x{target.height}",
-                "background_choice": self.background,  # "white" is sent as opaque + prompt words
-                **details,
-            },
-            parent_id=parent_id,
-            owner_id=owner.account_id if owner is not None else None,
+        return self._choices().job_info(
+            prompt_sent, options, target, kind=kind, provider=current_provider().label, parent_id=parent_id,
+            owner_id=owner.account_id if owner is not None else None, **details,
         )

@@ -9,7 +9,7 @@ import reflex as rx
 
 from email_image_app.components.styles import checkerboard
 from email_image_app.domain.history_cards import ImageTile
-from email_image_app.domain.run_progress import BACKGROUND_CHOICES
+from email_image_app.domain.image_request import BACKGROUND_CHOICES
 from email_image_app.imagegen.options import QUALITIES
 from email_image_app.pages.history.labels import choice_label, status_badge
 from email_image_app.pages.history.state import HistoryState
