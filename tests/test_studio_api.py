@@ -120,3 +120,26 @@ def test_the_command_line_sends_its_work_to_the_app_with_server_and_token(studio
     assert not (user.data_dir / "studio.db").exists() or JobHistory(
         f"sqlite:///{user.data_dir / 'studio.db'}"
     ).gallery(GalleryQuery()).jobs == []
+
+
+def test_an_edit_sent_to_the_app_keeps_the_unmasked_pixels_and_lands_in_its_history(studio_db, engine_url, tmp_path):
+    accounts = Accounts(studio_db)
+    ana = accounts.create("ana@example.com", "correct horse battery")
+    token = accounts.create_api_token("ana@example.com")
+    user = User(tmp_path / "work", tmp_path / "cli-data")
+    Image.new("RGB", (512, 512), "#3366cc").save(user.folder / "photo.png")
+    mask = Image.new("RGBA", (512, 512), (0, 0, 0, 255))
+    mask.paste((0, 0, 0, 0), (0, 0, 256, 512))  # transparent left half: the part to change
+    mask.save(user.folder / "mask.png")
+    with serve_asgi(studio(lambda: ImageStreamClient(engine_url, OFFLINE_API_KEY))) as url:
+        done = subprocess.run(
+            [str(SCRIPT), "--server", url, "--token", token, "edit", "photo.png", "A yellow sun", "--mask", "mask.png",
+             "--size", "512x512", "-o", "out.png"],
+            capture_output=True, text=True, cwd=user.folder, env=user.env(), timeout=90,
+        )
+    assert done.returncode == 0, done.stderr
+    with Image.open(user.folder / "out.png") as out:
+        assert out.size == (512, 512)
+        assert out.convert("RGB").getpixel((400, 256)) == (0x33, 0x66, 0xCC)  # the kept half is untouched
+    jobs = JobHistory(studio_db).gallery(GalleryQuery()).jobs
+    assert [(job.kind, job.owner_id, job.status) for job in jobs] == [("edit", ana.id, "completed")]

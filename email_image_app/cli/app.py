@@ -40,7 +40,7 @@ def send_to(
         Optional[str],
         typer.Option(
             "--server", envvar=SERVER_ENV, metavar="URL",
-            help="Send generations and campaigns to this running app (its provider, your budget and history).",
+            help="Send the work to this running app (its provider, your budget and history).",
         ),
     ] = None,
     token: Annotated[

@@ -12,7 +12,7 @@ from email_image_app.domain import upload_checks
 from email_image_app.cli import options as opt
 from email_image_app.cli.errors import BadInput
 from email_image_app.cli.progress import reporting
-from email_image_app.cli.provider import open_client, remote_server
+from email_image_app.cli.provider import open_client
 from email_image_app.domain.formatting import file_extension
 from email_image_app.cli.running import OneImage, check_output, prepare_data, run_one_image
 from email_image_app.domain.edit_uploads import MAX_REFERENCE_IMAGES
@@ -120,8 +120,6 @@ def edit(
         path = check_output(output or Path(f"{target.name_stem}-{target.width}x{target.height}.{extension}"))
         images = [source.data, *(reference.data for reference in references)]
         mask_data = mask_image.data if mask_image is not None else None
-        if remote_server() is not None:
-            raise BadInput("--server takes generations and campaigns; an edit runs here: leave out --server.")
         prepare_data()
 
         async def run() -> None:

@@ -1,5 +1,6 @@
 """The studio's own image API for scripts and the command line (`email-image --server URL --token T`):
-`POST /api/v1/images/generations`, OpenAI-compatible, answered by the app's configured provider.
+`POST /api/v1/images/generations` and `/api/v1/images/edits`, OpenAI-compatible, answered by the
+app's configured provider.
 
 Unlike the offline engine's `/v1` (a stand-in provider), work sent here is the studio's: it needs a
 personal API token (`Authorization: Bearer eis_...`), is checked against that person's monthly
@@ -28,7 +29,7 @@ from email_image_app.domain.job_stream import JobTarget, store_stream
 from email_image_app.domain.job_records import JobInfo
 from email_image_app.domain.messages import message
 from email_image_app.domain.store import new_job_id
-from email_image_app.imagegen import engine_requests
+from email_image_app.imagegen import engine_requests, engine_uploads
 from email_image_app.imagegen.client import ImageStreamClient
 from email_image_app.imagegen.engine_errors import ApiError
 from email_image_app.imagegen.engine_requests import EngineLimits
@@ -58,17 +59,24 @@ class StudioApi:
 
     @property
     def routes(self) -> list[Route]:
-        return [Route(f"{API_PREFIX}/images/generations", MethodGuard(self.generations, ("POST",)))]
+        return [
+            Route(f"{API_PREFIX}/images/generations", MethodGuard(self.generations, ("POST",))),
+            Route(f"{API_PREFIX}/images/edits", MethodGuard(self.edits, ("POST",))),
+        ]
+
+    async def _person(self, request: Request) -> SignedIn:
+        person = await asyncio.to_thread(self.accounts().for_api_token, bearer_token_of(request.scope))
+        if person is None:
+            raise ApiError(
+                401, "Missing or unknown API key: use a personal API token from the My account page.",
+                code="invalid_api_key", headers={"www-authenticate": "Bearer"},
+            )
+        return person
 
     async def generations(self, request: Request) -> Response:
         request_id = f"req_{uuid.uuid4().hex}"
         try:
-            person = await asyncio.to_thread(self.accounts().for_api_token, bearer_token_of(request.scope))
-            if person is None:
-                raise ApiError(
-                    401, "Missing or unknown API key: use a personal API token from the My account page.",
-                    code="invalid_api_key", headers={"www-authenticate": "Bearer"},
-                )
+            person = await self._person(request)
             raw = await engine_requests.read_body(request, self.limits.max_generation_json_bytes)
             asked = engine_requests.read_generation(raw, self.limits)
             client = self.client()
@@ -86,10 +94,47 @@ class StudioApi:
             options={**options.request_fields(edit=False), "partial_images": options.partial_images, "via": "api"},
             owner_id=person.account_id,
         )
-        events = client.stream_generate(asked.prompt, options)
-        if asked.stream:
+        return await self._answer(asked.stream, client.stream_generate(asked.prompt, options), target, info, request_id)
+
+    async def edits(self, request: Request) -> Response:
+        request_id = f"req_{uuid.uuid4().hex}"
+        try:
+            person = await self._person(request)
+            asked, upload = await engine_uploads.read_edit(request, self.limits)
+            # The engine's own checks (types, sizes, pixels) before anything reaches the provider.
+            checked = await asyncio.to_thread(engine_uploads.check_images, upload, self.limits)
+            width, height = engine_uploads.edit_output_size(asked.options, checked.images[0])
+            client = self.client()
+            await asyncio.to_thread(self._check_budget, person, asked, client)
+        except ApiError as error:
+            return error.response(request_id)
+        options = asked.options
+        info = JobInfo(
+            kind="edit",
+            prompt=asked.prompt,
+            model=options.model,
+            provider=client.provider.label,
+            options={
+                **options.request_fields(edit=True), "partial_images": options.partial_images,
+                "input_images": len(upload.images), "mask": "upload" if upload.mask else "none", "via": "api",
+            },
+            owner_id=person.account_id,
+        )
+        target = JobTarget(width=width, height=height, output_format=options.output_format)
+        events = client.stream_edit(
+            [part.data for part in upload.images], asked.prompt, options, mask=upload.mask.data if upload.mask else None
+        )
+        return await self._answer(asked.stream, events, target, info, request_id, prefix="image_edit")
+
+    async def _answer(
+        self, stream: bool, events: AsyncIterator[StreamEvent], target: JobTarget, info: JobInfo, request_id: str,
+        *, prefix: str = "image_generation",
+    ) -> Response:
+        if stream:
             return StreamingResponse(
-                self._relay(events, target, info), media_type="text/event-stream", headers={"x-request-id": request_id}
+                self._relay(events, target, info, prefix),
+                media_type="text/event-stream",
+                headers={"x-request-id": request_id},
             )
         return await self._collect(events, target, info, request_id)
 
@@ -126,19 +171,21 @@ class StudioApi:
             while not passed.empty():
                 yield passed.get_nowait()
 
-    async def _relay(self, events: AsyncIterator[StreamEvent], target: JobTarget, info: JobInfo) -> AsyncIterator[bytes]:
+    async def _relay(
+        self, events: AsyncIterator[StreamEvent], target: JobTarget, info: JobInfo, prefix: str
+    ) -> AsyncIterator[bytes]:
         sequence = 0
         stored = self._stored(events, target, info)
         try:
             async for event in stored:
                 if isinstance(event, PartialImage):
                     payload = {
-                        "type": "image_generation.partial_image", "b64_json": event.b64_json,
+                        "type": f"{prefix}.partial_image", "b64_json": event.b64_json,
                         "partial_image_index": event.index, "sequence_number": sequence,
                     }
                 elif isinstance(event, ImageCompleted):
                     payload = {
-                        "type": "image_generation.completed", "b64_json": event.b64_json,
+                        "type": f"{prefix}.completed", "b64_json": event.b64_json,
                         "usage": event.usage.to_dict() if event.usage else None, "sequence_number": sequence,
                     }
                 else:
