@@ -629,10 +629,8 @@ class Message:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Message:
-        # `hasattr(value, "keys")`: a Reflex state hands back its dicts wrapped in proxies, which are
-        # not always seen as Mappings.
         params = {
-            name: cls.from_dict(value) if isinstance(value, Mapping) or hasattr(value, "keys") else value
+            name: cls.from_dict(value) if isinstance(value, Mapping) else value
             for name, value in (data.get("params") or {}).items()
         }
         return cls(str(data["key"]), params)

@@ -83,7 +83,7 @@ class CampaignExportState(rx.State):
         images, not_included = [], []
         for tile in tiles:
             if tile.status != "completed":
-                reason = Message.from_dict(tile.message).render("en") if tile.message else ""
+                reason = Message.from_dict(plain(tile.message)).render("en") if tile.message else ""
                 not_included.append({"slot": tile.key, "status": tile.status, "reason": reason})
                 continue
             request = plain(requests[tile.key])
