@@ -7,9 +7,10 @@ app runs: each command is one short transaction).
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import sys
-from typing import Annotated, Optional
+from typing import Annotated, Iterator, Optional
 
 import typer
 from rich.table import Table
@@ -35,8 +36,13 @@ def _accounts() -> Accounts:
     return Accounts()
 
 
-def _refused(exc: AccountError) -> BadInput:
-    return BadInput(message(exc.key, **exc.params).render("en"))
+@contextlib.contextmanager
+def _refusals() -> Iterator[None]:
+    """An account change the domain refuses ends the command as bad input, with the domain's words."""
+    try:
+        yield
+    except AccountError as exc:
+        raise BadInput(message(exc.key, **exc.params).render("en")) from None
 
 
 def _read_password() -> str:
@@ -65,10 +71,8 @@ def add(
     if role not in ROLES:
         raise BadInput(f"unknown role '{role}': use admin or member.")
     accounts = _accounts()
-    try:
+    with _refusals():
         account = accounts.create(email, _read_password(), role=role, monthly_budget_usd=monthly_budget)
-    except AccountError as exc:
-        raise _refused(exc) from None
     human_console().print(
         f"Added {account.email} ({account.role}, budget {_budget_label(account.monthly_budget_usd)}).", markup=False
     )
@@ -100,40 +104,32 @@ def set_budget(
         budget = None if usd.strip().lower() in ("none", "unlimited") else float(usd)
     except ValueError:
         raise BadInput(f"'{usd}' is not an amount in USD (or 'none').") from None
-    try:
+    with _refusals():
         account = _accounts().set_budget(email, budget)
-    except AccountError as exc:
-        raise _refused(exc) from None
     human_console().print(f"{account.email}: budget {_budget_label(account.monthly_budget_usd)}.", markup=False)
 
 
 @app.command("set-role")
 def set_role(email: Email, role: Annotated[str, typer.Argument(help="admin or member.")]) -> None:
     """Make an account admin or member."""
-    try:
+    with _refusals():
         account = _accounts().set_role(email, role)
-    except AccountError as exc:
-        raise _refused(exc) from None
     human_console().print(f"{account.email}: {account.role}.", markup=False)
 
 
 @app.command("disable")
 def disable(email: Email) -> None:
     """Disable an account: it can no longer sign in, its sessions end, its API tokens stop working."""
-    try:
+    with _refusals():
         account = _accounts().set_disabled(email, True)
-    except AccountError as exc:
-        raise _refused(exc) from None
     human_console().print(f"{account.email}: disabled.", markup=False)
 
 
 @app.command("enable")
 def enable(email: Email) -> None:
     """Enable a disabled account again."""
-    try:
+    with _refusals():
         account = _accounts().set_disabled(email, False)
-    except AccountError as exc:
-        raise _refused(exc) from None
     human_console().print(f"{account.email}: active.", markup=False)
 
 
@@ -143,9 +139,7 @@ def token(
     label: Annotated[str, typer.Option(help="What the token is for (shown in the account page).")] = "command line",
 ) -> None:
     """Print a new personal API token for the account (shown once: only its digest is kept)."""
-    try:
+    with _refusals():
         created = _accounts().create_api_token(email, label)
-    except AccountError as exc:
-        raise _refused(exc) from None
     error_console().print(f"New API token for {email} (shown once):", markup=False)
     human_console().print(created, markup=False)
