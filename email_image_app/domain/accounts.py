@@ -186,14 +186,10 @@ class Accounts:
             return list(session.exec(select(Account).order_by(col(Account.email))))
 
     def _update(self, email_or_id: str | int, **values: object) -> Account:
+        account = self._require(email_or_id)
         with self._session() as session:
-            if isinstance(email_or_id, int):
-                account = session.get(Account, email_or_id)
-            else:
-                account = session.exec(
-                    select(Account).where(col(Account.email) == normalize_email(email_or_id))
-                ).first()
-            if account is None:
+            account = session.get(Account, account.id)
+            if account is None:  # deleted between the two reads
                 raise AccountError("account_unknown", email=str(email_or_id))
             for name, value in values.items():
                 setattr(account, name, value)
