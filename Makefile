@@ -23,15 +23,15 @@ export REFLEX_HTTP_CLIENT_BIND_ADDRESS := 0.0.0.0
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run test setup setup-dev browser bench clean
+.PHONY: run test setup setup-dev browser services bench clean
 
 run: setup
 	$(VENV)/bin/reflex run --env prod --single-port --frontend-port $(PORT) --backend-port $(PORT)
 
-test: setup-dev browser
+test: setup-dev browser services
 	$(PYTHON) -m pytest
 
-bench: setup-dev browser
+bench: setup-dev browser services
 	for script in bench/bench_*.py; do echo "== $$script"; $(PYTHON) $$script || exit 1; done
 
 setup: $(VENV)/.installed $(BUN)
@@ -69,6 +69,19 @@ browser:
 		|| { echo "Could not install chromium with apt-get." >&2; exit 1; }; \
 	else \
 		echo "The browser tests need Debian's chromium: run 'sudo apt-get install -y chromium' once, then 'make test'." >&2; \
+		exit 1; \
+	fi
+
+# Redis, PostgreSQL and nginx from Debian: the tests start their own instances (tests/services.py),
+# `make cluster` its own (cluster/). Nothing is started as a system service.
+SERVICE_PACKAGES := redis-server postgresql nginx-light
+services:
+	@if command -v redis-server >/dev/null && [ -x /usr/lib/postgresql/15/bin/pg_ctl ] && command -v nginx >/dev/null; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		(apt-get install -y -q $(SERVICE_PACKAGES) >/dev/null 2>&1 || (apt-get update -q && apt-get install -y -q $(SERVICE_PACKAGES))) \
+		|| { echo "Could not install $(SERVICE_PACKAGES) with apt-get." >&2; exit 1; }; \
+	else \
+		echo "Tests need Debian's $(SERVICE_PACKAGES): run 'sudo apt-get install -y $(SERVICE_PACKAGES)' once, then 'make test'." >&2; \
 		exit 1; \
 	fi
 

@@ -24,6 +24,9 @@ from email_image_app.domain.access import SESSION_COOKIE
 from email_image_app.domain.accounts import Accounts
 from tests.loopback import free_port
 
+# Redis and PostgreSQL, started once per run when a test asks for them.
+pytest_plugins = ["tests.services"]
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 STEP_DELAY = "0.4"

@@ -1,0 +1,28 @@
+"""Redis and PostgreSQL for the tests: each started once per test run (session fixtures) from
+Debian's packages, on free loopback ports, in the run's temporary folder; stopped at the end."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from cluster.services import Postgres, Redis, start_postgres, start_redis
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Redis]:
+    redis = start_redis(tmp_path_factory.mktemp("redis"))
+    try:
+        yield redis
+    finally:
+        redis.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
+    postgres = start_postgres(tmp_path_factory.mktemp("postgres"), durable=False)
+    try:
+        yield postgres
+    finally:
+        postgres.stop()
