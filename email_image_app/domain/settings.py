@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -33,3 +34,34 @@ def images_dir() -> Path:
 
 # The URL prefix under which the app's own backend serves `images_dir()`.
 FILES_URL_PREFIX = "/files"
+
+
+# ----- past one process (issues 12 and 13) -----
+
+
+def redis_url() -> str | None:
+    """`REFLEX_REDIS_URL`: Reflex keeps its state there, and the job tier (queue, event streams,
+    cancel channel, stream slots) runs on it. None: one process, everything in memory."""
+    return os.environ.get("REFLEX_REDIS_URL") or None
+
+
+def replica_id() -> str:
+    """This process's name in `/_health`, logs and job leases: `EMAIL_IMAGE_REPLICA`, else host:pid."""
+    return os.environ.get("EMAIL_IMAGE_REPLICA") or f"{socket.gethostname()}:{os.getpid()}"
+
+
+def embedded_worker() -> bool:
+    """Whether this web process also runs image jobs (the default; `make run`). `make cluster` sets
+    `EMAIL_IMAGE_WORKER=off` on its web replicas: a worker process of its own runs the jobs."""
+    return os.environ.get("EMAIL_IMAGE_WORKER", "embedded").lower() not in ("off", "0", "no", "none")
+
+
+def queue_mode() -> str:
+    """`redis` when jobs go through Redis, else `memory` (the embedded worker's own queue)."""
+    return "redis" if redis_url() else "memory"
+
+
+def lease_seconds() -> float:
+    """How long a job's lease lasts without a heartbeat (`EMAIL_IMAGE_LEASE_SECONDS`, default 15):
+    after that, a job whose process died is marked `interrupted`."""
+    return float(os.environ.get("EMAIL_IMAGE_LEASE_SECONDS") or 15)
