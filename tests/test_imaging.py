@@ -8,17 +8,21 @@ import struct
 import zlib
 
 import pytest
-from PIL import ExifTags, Image, ImageDraw, ImageFilter
+from PIL import ExifTags, Image, ImageChops, ImageDraw, ImageFilter, ImageOps
 
 from email_image_app.imagegen.options import EMAIL_SIZES
 from email_image_app.domain.imaging import (
     CompressedImage,
     ImageTooLargeError,
     compress_to_budget,
+    cover_fit,
+    decode,
     encode,
+    encode_preview,
     fit_exact,
     flatten,
     image_size,
+    is_opaque,
     thumbnail,
 )
 from email_image_app.domain.upload_checks import UploadError, validate_mask, validate_upload
@@ -259,6 +263,44 @@ def test_thumbnail_keeps_transparency(dot_sources) -> None:
     assert img.size == (80, 120)
     assert img.mode == "RGBA"
     assert img.getpixel((0, 0))[3] == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# decode once, renditions
+
+
+@pytest.mark.parametrize("size", [(1536, 1024), (1024, 1536), (1000, 1000)])
+def test_cover_fit_frames_exactly_as_imageops_fit(size: tuple[int, int]) -> None:
+    source = photo_like(*size)
+    for width, height in ((1200, 600), (600, 600), (300, 250)):
+        ours = cover_fit(source, width, height)
+        assert ours.size == (width, height)
+        assert ImageChops.difference(ours, ImageOps.fit(source, (width, height), Image.Resampling.LANCZOS)).getbbox() is None
+
+
+def test_a_jpeg_decodes_at_a_reduced_scale_that_still_covers_the_rendition() -> None:
+    buffer = io.BytesIO()
+    photo_like(1536, 1024).save(buffer, "JPEG", quality=90)
+    data = buffer.getvalue()
+
+    assert decode(data).size == (1536, 1024)
+    small = decode(data, covering=(300, 150))  # a centred 2:1 crop is 1536x768: 1/4 still covers it
+    assert small.size == (384, 256) and small.mode == "RGB"
+    assert decode(data, covering=(960, 480)).size == (1536, 1024)  # 1/2 would not cover 960 wide
+    # Other formats have no reduced decode: whole, whatever is asked.
+    assert decode(png_bytes(photo_like(800, 400)), covering=(100, 50)).size == (800, 400)
+
+
+def test_an_alpha_channel_that_is_all_opaque_counts_as_opaque(dot_sources) -> None:
+    assert is_opaque(photo_like(64, 64).convert("RGBA"))
+    assert not is_opaque(decoded(dot_sources[(1024, 1024)]))
+
+
+def test_a_preview_is_a_jpeg_when_opaque_and_a_webp_keeping_transparency_otherwise(dot_sources) -> None:
+    opaque, opaque_format = encode_preview(photo_like(960, 480).convert("RGBA"))
+    assert opaque_format == detect_format(opaque) == "jpeg"
+    clear, clear_format = encode_preview(decoded(dot_sources[(1024, 1024)]).convert("RGBA"))
+    assert clear_format == detect_format(clear) == "webp" and decoded(clear).getpixel((0, 0))[3] == 0
 
 
 # ---------------------------------------------------------------------------------------------

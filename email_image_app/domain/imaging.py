@@ -1,5 +1,5 @@
-"""Pillow helpers the pages share: fit to an exact size, flatten, encode, compress to a byte budget,
-thumbnails. (Uploads are checked in upload_checks.py.)
+"""Pillow helpers the pages share: decode once, fit to an exact size, flatten, encode, compress to a
+byte budget, thumbnails and the other renditions pages show. (Uploads are checked in upload_checks.py.)
 
 Everything here is synchronous and CPU-bound; async callers wrap calls in `asyncio.to_thread`.
 Images come in and go out as bytes, so nothing here knows about files, URLs or Reflex.
@@ -12,7 +12,7 @@ import math
 import struct
 from dataclasses import dataclass
 
-from PIL import Image, ImageColor, ImageOps
+from PIL import Image, ImageColor
 
 from email_image_app.imagegen.options import MIME_TYPES, OUTPUT_FORMATS
 from email_image_app.domain.formatting import format_bytes
@@ -29,6 +29,19 @@ DEFAULT_UPLOAD_MAX_PIXELS = 36_000_000
 _BUDGET_MAX_QUALITY = 90
 _BUDGET_DOWNSCALE_STEP = 0.85
 _BUDGET_MIN_SIDE = 64
+
+# Renditions (a step's preview, thumbnails, the gallery's card) are made for every step of every
+# job, so their encoders favour CPU over the last percent of bytes (bench/bench_app_cpu.py, 960x480):
+# an opaque preview is a JPEG (libjpeg-turbo: ~2 ms, and fewer bytes than WebP for photos; WebP at
+# method 6 took 30-110 ms), a transparent one WebP at method 0 (~6 ms); thumbnails and cards WebP
+# at method 4 (a third of method 6's time for ~3% more bytes).
+PREVIEW_JPEG_QUALITY = 75
+PREVIEW_WEBP_QUALITY = 80
+RENDITION_WEBP_METHOD = 4
+_TRANSPARENT_PREVIEW_WEBP_METHOD = 0
+# Shrinking a rendition by a large factor first averages integer blocks (`Image.reduce`), then
+# resamples the rest: Pillow documents a gap of 2-3 as indistinguishable from a fair resample.
+RENDITION_REDUCING_GAP = 2.0
 
 # Errors Pillow raises for damaged or truncated files while parsing or decoding.
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error)
@@ -49,14 +62,21 @@ def has_alpha(img: Image.Image) -> bool:
     return img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info
 
 
+def is_opaque(img: Image.Image) -> bool:
+    """True when no pixel is even partly transparent (an alpha channel that is all 255 counts)."""
+    if not has_alpha(img):
+        return True
+    return _working_mode(img).getchannel("A").getextrema()[0] == 255
+
+
 # ---------------------------------------------------------------------------------------------
 # Pixel operations
 
 
 def flatten(img: Image.Image, color: str | tuple[int, int, int] = "#ffffff") -> Image.Image:
-    """An RGB copy of `img` with any transparency composited onto `color`."""
+    """`img` in RGB with any transparency composited onto `color` (`img` itself when already RGB)."""
     if not has_alpha(img):
-        return img.convert("RGB")
+        return img if img.mode == "RGB" else img.convert("RGB")
     rgba = img.convert("RGBA")
     background = Image.new("RGB", rgba.size, _rgb(color))
     background.paste(rgba, mask=rgba.getchannel("A"))
@@ -70,25 +90,71 @@ def _rgb(color: str | tuple[int, int, int]) -> tuple[int, int, int]:
     return tuple(color[:3])  # type: ignore[return-value]
 
 
-def _working_copy(img: Image.Image) -> Image.Image:
-    """RGB or RGBA, so that resizing can use LANCZOS (Pillow resamples palette images NEAREST)."""
-    return img.convert("RGBA" if has_alpha(img) else "RGB")
+def _working_mode(img: Image.Image) -> Image.Image:
+    """RGB or RGBA, so that resizing can use LANCZOS (Pillow resamples palette images NEAREST):
+    `img` itself when it already is one (a copy of a big image costs as much as a resize's pass)."""
+    mode = "RGBA" if has_alpha(img) else "RGB"
+    if img.mode == mode and "transparency" not in img.info:
+        img.load()
+        return img
+    return img.convert(mode)
 
 
-def _cover_fit(img: Image.Image, width: int, height: int) -> Image.Image:
-    """Crop the centre to the target aspect ratio, then resize to exactly width x height."""
-    return ImageOps.fit(img, (width, height), method=Image.Resampling.LANCZOS, centering=(0.5, 0.5))
+def cover_fit(
+    img: Image.Image,
+    width: int,
+    height: int,
+    *,
+    resample: Image.Resampling = Image.Resampling.LANCZOS,
+    reducing_gap: float | None = None,
+) -> Image.Image:
+    """Crop the centre to the target aspect ratio and resize to exactly width x height, in one
+    resample (the crop is the resize's source box, so no cropped copy is made)."""
+    if width <= 0 or height <= 0:
+        raise ValueError(f"Invalid target size {width}x{height}: width and height must be positive.")
+    crop_width, crop_height = _cover_crop(img.size, width, height)
+    left, top = (img.width - crop_width) / 2, (img.height - crop_height) / 2
+    box = (left, top, left + crop_width, top + crop_height)
+    return img.resize((width, height), resample, box=box, reducing_gap=reducing_gap)
+
+
+def _cover_crop(size: tuple[int, int], width: int, height: int) -> tuple[float, float]:
+    """The largest area of `size` with the aspect ratio of width x height (as ImageOps.fit crops)."""
+    source_ratio, ratio = size[0] / size[1], width / height
+    if source_ratio == ratio:
+        return float(size[0]), float(size[1])
+    if source_ratio > ratio:
+        return size[1] * ratio, float(size[1])
+    return float(size[0]), size[0] / ratio
+
+
+def shrunk(img: Image.Image, max_side: int) -> Image.Image:
+    """`img` with its longer side at most `max_side`, aspect kept; never enlarged (then `img` itself)."""
+    size = shrunk_size(img.size, max_side)
+    if size == img.size:
+        return img
+    return img.resize(size, Image.Resampling.LANCZOS, reducing_gap=RENDITION_REDUCING_GAP)
+
+
+def shrunk_size(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """`size` with its longer side at most `max_side`, aspect kept; never enlarged."""
+    if max(size) <= max_side:
+        return size
+    scale = max_side / max(size)
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
 
 
 # ---------------------------------------------------------------------------------------------
 # Encoding
 
 
-def encode(img: Image.Image, output_format: str, *, quality: int | None = None) -> bytes:
+def encode(
+    img: Image.Image, output_format: str, *, quality: int | None = None, webp_method: int | None = None
+) -> bytes:
     """Encode `img` as png/jpeg/webp with this app's save settings (the one place for them).
 
     JPEG has no transparency, so an image with alpha is flattened onto white here; callers that
-    want another colour flatten first.
+    want another colour flatten first. `webp_method` trades bytes for speed (renditions).
     """
     output_format = _check_format(output_format)
     save_args: dict[str, object] = {}
@@ -96,17 +162,17 @@ def encode(img: Image.Image, output_format: str, *, quality: int | None = None) 
         save_args["icc_profile"] = icc_profile
     if output_format == "png":
         if img.mode not in ("1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16"):
-            img = _working_copy(img)
+            img = _working_mode(img)
         save_args["optimize"] = True
     elif output_format == "jpeg":
-        img = flatten(img) if has_alpha(img) else img.convert("L" if img.mode == "L" else "RGB")
+        img = flatten(img) if has_alpha(img) or img.mode not in ("L", "RGB") else img
         save_args.update(quality=_quality_or_default(quality, "jpeg"), optimize=True, progressive=True)
     else:  # webp
         if img.mode not in ("RGB", "RGBA"):
-            img = _working_copy(img)
+            img = _working_mode(img)
         # method 6 squeezes out the last few percent; with an alpha channel it is ~15x slower
         # (libwebp then also compresses the alpha plane at its slowest setting) for <1% gain.
-        method = 4 if img.mode == "RGBA" else 6
+        method = webp_method if webp_method is not None else 4 if img.mode == "RGBA" else 6
         save_args.update(quality=_quality_or_default(quality, "webp"), method=method)
     buffer = io.BytesIO()
     img.save(buffer, format=output_format.upper(), **save_args)
@@ -124,9 +190,40 @@ def _check_format(output_format: str) -> str:
     return normalized
 
 
-def _open_rgb_or_rgba(image_bytes: bytes) -> Image.Image:
+def encode_preview(img: Image.Image) -> tuple[bytes, str]:
+    """A light rendition to look at, not to keep: (bytes, format), JPEG when opaque, else WebP."""
+    if is_opaque(img):
+        buffer = io.BytesIO()
+        img.convert("RGB").save(buffer, format="JPEG", quality=PREVIEW_JPEG_QUALITY, optimize=True)
+        return buffer.getvalue(), "jpeg"
+    return encode(img, "webp", quality=PREVIEW_WEBP_QUALITY, webp_method=_TRANSPARENT_PREVIEW_WEBP_METHOD), "webp"
+
+
+def encode_rendition(img: Image.Image, max_side: int, *, quality: int) -> tuple[Image.Image, bytes]:
+    """A WebP thumbnail or card of `img` at most `max_side`, and the shrunk image (the next, smaller
+    rendition is made from it rather than from a decode of these bytes)."""
+    small = shrunk(img, max_side)
+    return small, encode(small, "webp", quality=quality, webp_method=RENDITION_WEBP_METHOD)
+
+
+# ---------------------------------------------------------------------------------------------
+# Decoding
+
+
+def decode(image_bytes: bytes, *, covering: tuple[int, int] | None = None) -> Image.Image:
+    """The image as RGB or RGBA (what resampling wants), decoded once for all that is made of it.
+
+    With `covering` (width, height), a JPEG may decode at 1/2, 1/4 or 1/8 scale (libjpeg's DCT
+    scaling costs a fraction of a full decode and a resize) as long as a centred crop to that
+    aspect ratio still has at least those pixels; other formats always decode in full.
+    """
     with Image.open(io.BytesIO(image_bytes)) as img:
-        return _working_copy(img)
+        if covering is not None:
+            crop_width, _ = _cover_crop(img.size, *covering)
+            most = crop_width / covering[0]  # the largest scale-down that still covers
+            if most >= 2:
+                img.draft(None, (math.ceil(img.width / most), math.ceil(img.height / most)))
+        return _working_mode(img)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -150,11 +247,36 @@ def fit_exact(
     if width <= 0 or height <= 0:
         raise ValueError(f"Invalid target size {width}x{height}: width and height must be positive.")
     output_format = _check_format(output_format)
-    img = _open_rgb_or_rgba(image_bytes)
-    if background is not None or output_format == "jpeg":
+    fitted = fit_image(decode(image_bytes), width, height, output_format, background=background)
+    return encode(fitted, output_format, quality=quality)
+
+
+def fit_image(
+    img: Image.Image,
+    width: int,
+    height: int,
+    output_format: str,
+    *,
+    background: str | None = None,
+    resample: Image.Resampling = Image.Resampling.LANCZOS,
+    reducing_gap: float | None = None,
+) -> Image.Image:
+    """`fit_exact` on a decoded image, not encoded: the caller makes other renditions from it."""
+    if background is not None or _check_format(output_format) == "jpeg":
         # Flatten before resampling so edge pixels blend with the real background colour.
         img = flatten(img, background or "#ffffff")
-    return encode(_cover_fit(img, width, height), output_format, quality=quality)
+    return cover_fit(img, width, height, resample=resample, reducing_gap=reducing_gap)
+
+
+def fit_preview(
+    img: Image.Image, width: int, height: int, output_format: str, *, background: str | None = None
+) -> Image.Image:
+    """`fit_image` for a preview of a draft: bilinear differs from LANCZOS by far less than the
+    preview's own compression does (48 dB vs 37 dB PSNR on the engine's drafts) in half the time."""
+    return fit_image(
+        img, width, height, output_format, background=background,
+        resample=Image.Resampling.BILINEAR, reducing_gap=RENDITION_REDUCING_GAP,
+    )
 
 
 @dataclass(frozen=True)
@@ -191,7 +313,7 @@ def compress_to_budget(
     output_format = _check_format(output_format)
     if output_format == "png":
         raise ValueError("compress_to_budget works with lossy formats only: jpeg or webp.")
-    original = _open_rgb_or_rgba(image_bytes)
+    original = decode(image_bytes)
     if background is not None or output_format == "jpeg":
         original = flatten(original, background or "#ffffff")
 
@@ -252,6 +374,5 @@ def thumbnail(image_bytes: bytes, max_side: int = 160, *, output_format: str = "
     with Image.open(io.BytesIO(image_bytes)) as img:
         # draft() lets JPEG decode at a reduced scale, which is much faster for big photos.
         img.draft("RGB", (max_side, max_side))
-        small = _working_copy(img)
-    small.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-    return encode(small, output_format, quality=quality)
+        small = _working_mode(img)
+    return encode(shrunk(small, max_side), output_format, quality=quality)
