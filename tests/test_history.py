@@ -477,7 +477,7 @@ def test_a_card_and_a_view_of_a_finished_job(engine_url, job_history, store):
     assert card.tokens and card.duration.endswith(" s") and card.output_format == "JPEG"
     view = view_of(detail)
     assert [tile.label.split(" · ")[0] for tile in view.tiles] == ["Step 1", "Step 2", "Step 3", "Final"]
-    assert view.tiles[0].view_url.endswith("step-1-preview.webp") and view.tiles[0].url.endswith("step-1.jpg")
+    assert view.tiles[0].view_url.endswith("step-1-preview.jpg") and view.tiles[0].url.endswith("step-1.jpg")
     assert view.tiles[-1].filename == "summer-sale-1200x600.jpg" == view.final_filename
 
 

@@ -11,7 +11,7 @@ import dataclasses
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, AsyncIterator
+from typing import TYPE_CHECKING, Any, AsyncIterator
 
 from email_image_app.domain import imaging
 from email_image_app.domain.formatting import file_extension
@@ -19,13 +19,19 @@ from email_image_app.domain.error_messages import describe_error
 from email_image_app.domain.history import JobHistory, SavedImage, default_history
 from email_image_app.domain.job_records import JobInfo
 from email_image_app.domain.messages import Message
+from email_image_app.imagegen.options import detect_format
 from email_image_app.imagegen.events import ImageCompleted, ImageUsage, IncompleteStreamError, PartialImage, StreamEvent
 from email_image_app.domain.cancellation import RunCancelled, is_user_cancel
 from email_image_app.domain.store import ImageStore, StoredFile, image_store
 
+if TYPE_CHECKING:
+    from PIL import Image
+
 PREVIEW_MAX_SIDE = 960
 THUMB_MAX_SIDE = 160
 CARD_MAX_SIDE = 480  # the history gallery's card: sharp at its width, a few dozen KB
+THUMB_QUALITY = 70
+CARD_QUALITY = 80
 
 logger = logging.getLogger(__name__)
 
@@ -75,45 +81,55 @@ def _save_step_files(
     store: ImageStore, job_id: str, data: bytes, index: int, target: JobTarget
 ) -> tuple[StoredFile, StoredFile, StoredFile, tuple[int, int]]:
     """Blocking (one thread hop per step): the partial as sent, a light preview at the final aspect
-    ratio, and a thumbnail made from the preview rather than from a second decode of the original."""
+    ratio and a thumbnail, from one decode of the partial (the thumbnail shrinks the preview)."""
     scale = min(1.0, PREVIEW_MAX_SIDE / max(target.width, target.height))
     width, height = max(1, round(target.width * scale)), max(1, round(target.height * scale))
-    preview = imaging.fit_exact(data, width, height, "webp", quality=80)
-    thumb = imaging.thumbnail(preview, THUMB_MAX_SIDE)
+    img = imaging.decode(data, covering=(width, height))
+    preview_img = imaging.fit_preview(img, width, height, target.output_format, background=target.flatten_color)
+    preview, preview_format = imaging.encode_preview(preview_img)
+    _, thumb = imaging.encode_rendition(preview_img, THUMB_MAX_SIDE, quality=THUMB_QUALITY)
     stem = f"step-{index + 1}"
-    original = store.save(job_id, f"{stem}.{file_extension(target.output_format)}", data)
-    preview_file = store.save(job_id, f"{stem}-preview.webp", preview)
+    original = store.save(job_id, f"{stem}.{file_extension(detect_format(data) or target.output_format)}", data)
+    preview_file = store.save(job_id, f"{stem}-preview.{file_extension(preview_format)}", preview)
     thumb_file = store.save(job_id, f"{stem}-thumb.webp", thumb)
     return original, preview_file, thumb_file, imaging.image_size(data)
 
 
-def _final_bytes(data: bytes, target: JobTarget) -> bytes:
-    if imaging.image_size(data) == (target.width, target.height) and target.flatten_color is None:
-        return data  # exactly what the provider made: keep its bytes untouched
-    return imaging.fit_exact(
-        data,
-        target.width,
-        target.height,
-        target.output_format,
-        quality=target.compression,
-        background=target.flatten_color,
-    )
+def _kept_as_sent(data: bytes, target: JobTarget) -> bool:
+    """The provider's bytes are already the final: the asked size and format, and no background to
+    paint (checked on the pixels later when there is one). Re-encoding them would only cost CPU
+    and quality."""
+    return imaging.image_size(data) == (target.width, target.height) and detect_format(data) == target.output_format
+
+
+def _final_image(data: bytes, target: JobTarget, rendition_side: int) -> tuple[bytes, Image.Image]:
+    """The final's bytes at the target size, and its pixels for the renditions: one decode."""
+    if _kept_as_sent(data, target):
+        if target.flatten_color is None or target.output_format == "jpeg":
+            # Only renditions come from these pixels: a JPEG may decode at a fraction of its size.
+            return data, imaging.decode(data, covering=imaging.shrunk_size((target.width, target.height), rendition_side))
+        img = imaging.decode(data)
+        if imaging.is_opaque(img):
+            return data, img  # nothing to paint onto the background
+    else:
+        img = imaging.decode(data)
+    fitted = imaging.fit_image(img, target.width, target.height, target.output_format, background=target.flatten_color)
+    return imaging.encode(fitted, target.output_format, quality=target.compression), fitted
 
 
 def _save_final_files(
     store: ImageStore, job_id: str, data: bytes, target: JobTarget, filename: str, *, card: bool
 ) -> tuple[StoredFile, StoredFile, StoredFile | None]:
     """Blocking (one thread hop): the final image at the target size, its thumbnail and, with
-    `card`, the history gallery's card. The final is decoded once: the thumbnail is made from the card."""
-    final = _final_bytes(data, target)
+    `card`, the history gallery's card. One decode: the card shrinks the final's pixels, the
+    thumbnail shrinks the card."""
+    final, img = _final_image(data, target, CARD_MAX_SIDE if card else THUMB_MAX_SIDE)
     final_file = store.save(job_id, filename, final)
     card_file = None
     if card:
-        card_bytes = imaging.thumbnail(final, CARD_MAX_SIDE, quality=80)
+        img, card_bytes = imaging.encode_rendition(img, CARD_MAX_SIDE, quality=CARD_QUALITY)
         card_file = store.save(job_id, "final-card.webp", card_bytes)
-        thumb = imaging.thumbnail(card_bytes, THUMB_MAX_SIDE)
-    else:
-        thumb = imaging.thumbnail(final, THUMB_MAX_SIDE)
+    _, thumb = imaging.encode_rendition(img, THUMB_MAX_SIDE, quality=THUMB_QUALITY)
     thumb_file = store.save(job_id, "final-thumb.webp", thumb)
     return final_file, thumb_file, card_file
 
