@@ -5,11 +5,12 @@ guard (`domain.access`; the studio's API checks its tokens itself)."""
 import reflex as rx
 from starlette.applications import Starlette
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from email_image_app.domain import history
 from email_image_app.domain import settings
 from email_image_app.domain.access import EngineGate, SignedInFiles, engine_key
+from email_image_app.domain.files_route import StoredFiles
+from email_image_app.domain.store import image_store
 from email_image_app.domain.studio_api import StudioApi
 from email_image_app.imagegen import server as engine_server
 from email_image_app.pages.account import AccountState, account_page
@@ -44,10 +45,8 @@ backend_routes = Starlette(
     routes=[
         *[_gated(route) for route in engine_server.routes],
         *StudioApi(get_client).routes,
-        Mount(
-            settings.FILES_URL_PREFIX,
-            app=SignedInFiles(StaticFiles(directory=settings.images_dir(), check_dir=False)),
-        ),
+        # Served by the app from the store (a folder or a bucket), so stored URLs never change.
+        Mount(settings.FILES_URL_PREFIX, app=SignedInFiles(StoredFiles(image_store))),
     ]
 )
 

@@ -59,7 +59,7 @@ def test_the_export_keeps_finished_tiles_and_says_in_english_why_the_others_are_
     from email_image_app.domain import store
 
     original, email = tmp_path / "hero.png", tmp_path / "hero-email.jpg"
-    monkeypatch.setattr(store.image_store, "path_for_url", lambda url: {"/o": original, "/e": email}[url])
+    monkeypatch.setattr(store.image_store, "ref", lambda url: {"/o": original, "/e": email}[url])
     form = filled_form()
     requests = form.requests_for_run()
     tiles = [

@@ -15,7 +15,6 @@ import pytest
 from PIL import Image
 from starlette.applications import Starlette
 from starlette.routing import Mount
-from starlette.staticfiles import StaticFiles
 
 from email_image_app.domain import database, history
 from email_image_app.domain.campaign.export import CampaignExport, ExportImage, build_zip, render_email_html, zip_filename
@@ -33,6 +32,7 @@ from email_image_app.domain.file_names import filename_stem, is_safe_file_name
 from email_image_app.domain.history import GalleryQuery, JobHistory
 from email_image_app.domain.job_records import JobInfo
 from email_image_app.domain.prompt_limit import prompt_counter, prompt_length_refusal
+from email_image_app.domain.files_route import StoredFiles
 from email_image_app.domain.store import ImageStore
 from email_image_app.imagegen.engine_requests import EngineLimits
 from email_image_app.imagegen.options import MAX_PROMPT_CHARS
@@ -148,11 +148,11 @@ def test_the_store_keeps_and_serves_files_named_in_any_script(tmp_path: Path):
     store = ImageStore(tmp_path)
     name = f"{filename_stem(SUMMER_ZH)}-1200x600.png"
     saved = store.save("job1", name, b"bytes")
-    assert saved.path.name == name and store.read(saved.url) == b"bytes"
+    assert saved.name == name and store.read(saved.url) == b"bytes"
     with pytest.raises(ValueError):
         store.save("job1", "../escape.png", b"x")
     # Served the way the app serves /files: the browser asks for the percent-encoded path.
-    app = Starlette(routes=[Mount("/files", app=StaticFiles(directory=tmp_path))])
+    app = Starlette(routes=[Mount("/files", app=StoredFiles(store))])
     with serve_asgi(app) as base:
         response = httpx.get(base + httpx.URL(saved.url).raw_path.decode())
     assert response.status_code == 200 and response.content == b"bytes"

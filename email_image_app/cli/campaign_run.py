@@ -236,8 +236,8 @@ class CampaignRun:
                     kind=tile.slot.kind,
                     prompt=tile.prompt,
                     prompt_sent=tile.prompt_sent,
-                    original=image_store.path_for_url(tile.final.url),
-                    email=image_store.path_for_url(tile.email.url),
+                    original=image_store.ref(tile.final.url),
+                    email=image_store.ref(tile.email.url),
                     budget_bytes=tile.slot.byte_budget,
                     job_id=tile.job_id,
                     usage=tile.final.usage,
@@ -270,8 +270,8 @@ class CampaignRun:
             self.reporter.say(f"Wrote {self.zip_path} ({format_bytes(size)}): originals/, email/, email.html, manifest.json")
             self.reporter.emit(
                 "completed", command="campaign", file=self.zip_path, bytes=size, images=done,
-                original_bytes=sum(image.original.stat().st_size for image in export.images),
-                email_bytes=sum(image.email.stat().st_size for image in export.images),
+                original_bytes=sum(len(image.original.read_bytes()) for image in export.images),
+                email_bytes=sum(len(image.email.read_bytes()) for image in export.images),
                 total_tokens=export.total_tokens, cost_usd=round(export.estimated_cost_usd, 6),
                 elapsed_s=elapsed, campaign_id=self.campaign_id,
             )
@@ -302,7 +302,7 @@ def summary_table(export: campaign_export.CampaignExport) -> Table:
         table.add_column(column, justify="left" if column in ("image", "size") else "right")
     originals = emails = 0
     for image in export.images:
-        original, email = image.original.stat().st_size, image.email.stat().st_size
+        original, email = len(image.original.read_bytes()), len(image.email.read_bytes())
         originals, emails = originals + original, emails + email
         tokens = image.usage.total_tokens if image.usage else 0
         table.add_row(

@@ -10,9 +10,7 @@ says `cancelled`).
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +28,7 @@ from email_image_app.imagegen.events import ImageStreamError, IncompleteStreamEr
 from email_image_app.imagegen.options import ImageOptions
 from email_image_app.imagegen.pricing import cost_usd
 from email_image_app.domain.formatting import format_bytes
+from email_image_app.domain.storage.local import write_atomically
 from email_image_app.domain.store import image_store
 
 
@@ -103,14 +102,7 @@ class InterruptGuard:
 
 def write_bytes(path: Path, data: bytes) -> None:
     """Write atomically: a reader (or a crash) never sees half a file at `path`."""
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    write_atomically(path, data)
 
 
 def check_output(path: Path) -> Path:

@@ -32,7 +32,7 @@ def images_dir() -> Path:
     return path
 
 
-# The URL prefix under which the app's own backend serves `images_dir()`.
+# The URL prefix under which the app's own backend serves the stored images (`domain.store`).
 FILES_URL_PREFIX = "/files"
 
 
@@ -65,3 +65,15 @@ def lease_seconds() -> float:
     """How long a job's lease lasts without a heartbeat (`EMAIL_IMAGE_LEASE_SECONDS`, default 15):
     after that, a job whose process died is marked `interrupted`."""
     return float(os.environ.get("EMAIL_IMAGE_LEASE_SECONDS") or 15)
+
+
+def storage_location() -> str:
+    """Where image bytes live, `EMAIL_IMAGE_STORAGE`: a folder (default `<data dir>/images`; replicas
+    sharing a volume point at the same one) or `s3://bucket/prefix` (credentials and region come from
+    the usual AWS_* variables, read by boto3 itself and never by this app)."""
+    return os.environ.get("EMAIL_IMAGE_STORAGE") or str(images_dir())
+
+
+def s3_endpoint_url() -> str | None:
+    """`EMAIL_IMAGE_S3_ENDPOINT_URL`: an S3-compatible server other than AWS (MinIO, Ceph, R2...)."""
+    return os.environ.get("EMAIL_IMAGE_S3_ENDPOINT_URL") or None

@@ -56,12 +56,12 @@ def settings_of_job(job_id: str) -> FormSettings | None:
 
 
 def stored_result(info: JobInfo) -> JobDetail | None:
-    """The newest completed job made from exactly this request whose final image is still on disk
+    """The newest completed job made from exactly this request whose final image is still stored
     (blocking)."""
     history = default_history()
     for job in history.find_completed(cache_key_of(info), kind=info.kind):
         detail = history.detail(job.id)
-        if detail is not None and detail.final is not None and image_store.path_for_url(detail.final.url).exists():
+        if detail is not None and detail.final is not None and image_store.exists(detail.final.url):
             return detail
     return None
 

@@ -13,7 +13,7 @@ import string
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Protocol
 
 from email_image_app.domain import imaging
 from email_image_app.domain.campaign.plan import Product, alt_text
@@ -34,6 +34,16 @@ PRODUCT_CELL_PADDING = 8
 PRODUCT_DISPLAY_WIDTH = (EMAIL_WIDTH - 2 * PRODUCT_ROW_PADDING) // PRODUCT_COLUMNS - 2 * PRODUCT_CELL_PADDING
 
 
+class ImageFile(Protocol):
+    """A stored image as the export reads it: `store.StoredRef` (a file in the image store, on disk or
+    in a bucket) or a `Path` (tests, files made by hand)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def read_bytes(self) -> bytes: ...
+
+
 @dataclass(frozen=True)
 class ExportImage:
     """One finished tile: its prompt, its two stored files and its usage."""
@@ -42,8 +52,8 @@ class ExportImage:
     kind: str  # "hero" | "product" | "logo" | "banner"
     prompt: str
     prompt_sent: str
-    original: Path
-    email: Path
+    original: ImageFile
+    email: ImageFile
     budget_bytes: int
     job_id: str
     usage: ImageUsage | None = None
@@ -183,8 +193,8 @@ def _product_rows(campaign: CampaignExport, source: ImageSource) -> str:
 # The manifest
 
 
-def _file_record(path: Path, entry: str) -> dict[str, object]:
-    data = path.read_bytes()
+def _file_record(file: ImageFile, entry: str) -> dict[str, object]:
+    data = file.read_bytes()
     width, height = imaging.image_size(data)
     return {"file": entry, "bytes": len(data), "width": width, "height": height, "format": detect_format(data)}
 
@@ -249,8 +259,8 @@ def build_zip(campaign: CampaignExport) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for image in campaign.images:
-            archive.write(image.original, image.original_entry, compress_type=zipfile.ZIP_STORED)
-            archive.write(image.email, image.email_entry, compress_type=zipfile.ZIP_STORED)
+            archive.writestr(image.original_entry, image.original.read_bytes(), compress_type=zipfile.ZIP_STORED)
+            archive.writestr(image.email_entry, image.email.read_bytes(), compress_type=zipfile.ZIP_STORED)
         archive.writestr("email.html", render_email_html(campaign), compress_type=zipfile.ZIP_DEFLATED)
         manifest = json.dumps(build_manifest(campaign), indent=2, ensure_ascii=False)
         archive.writestr("manifest.json", manifest, compress_type=zipfile.ZIP_DEFLATED)

@@ -13,7 +13,6 @@ import collections
 import logging
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import AsyncIterator, Awaitable, Callable
 
 from email_image_app.domain import imaging
@@ -217,9 +216,8 @@ def save_email_rendition(
     store: ImageStore, job_id: str, final: FinalSaved, target: JobTarget, rendition: EmailRendition
 ) -> EmailSaved:
     """Compress the stored final image to the rendition's budget and store it beside the original."""
-    original: Path = store.path_for_url(final.url)
     compressed = imaging.compress_to_budget(
-        original.read_bytes(),
+        store.read(final.url),
         rendition.max_bytes,
         output_format=rendition.output_format,
         background=rendition.background,
