@@ -1016,6 +1016,14 @@ export const STUDIO_MESSAGES = {
 "Medium",
 "Moyenne"
 ],
+"queued": [
+"Queued",
+"En file d'attente"
+],
+"queued_ahead": [
+"ahead",
+"avant"
+],
 "rate_limit_pause": [
 "The provider is rate-limiting us: new images start again in {seconds} s.",
 "Le fournisseur limite le débit : les nouvelles images reprennent dans {seconds} s."

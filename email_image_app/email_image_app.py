@@ -10,11 +10,14 @@ from email_image_app.domain import history
 from email_image_app.domain import settings
 from email_image_app.domain.access import EngineGate, SignedInFiles, engine_key
 from email_image_app.domain.files_route import StoredFiles
+from email_image_app.domain.jobs.provider import use_offline_engine_at
+from email_image_app.domain.jobs.queue import jobs_served
 from email_image_app.domain.store import image_store
 from email_image_app.domain.studio_api import StudioApi
 from email_image_app.imagegen import server as engine_server
 from email_image_app.pages.account import AccountState, account_page
 from email_image_app.pages.admin import AdminState, admin_page
+from email_image_app.pages.edit.state import EditState
 from email_image_app.pages.edit.view import edit_page
 from email_image_app.pages.campaign import campaign_page
 from email_image_app.pages.generate.state import GenerateState
@@ -23,10 +26,12 @@ from email_image_app.pages.history import HistoryState, history_page
 from email_image_app.pages.signin import admins_only, signed_in_only
 from email_image_app.state.auth import AuthState
 from email_image_app.state.language import write_catalogue_module
-from email_image_app.state.provider import current_provider, get_client
+from email_image_app.state.provider import current_provider, get_client, offline_engine_url
 
 # On import, so the database exists before Reflex's own start-up checks look at its schema.
 history.prepare_database()
+# Jobs run by this process reach the offline engine on this backend's own port.
+use_offline_engine_at(offline_engine_url())
 # The message catalogue the pages import, current before the frontend is built.
 write_catalogue_module(settings.PROJECT_ROOT / "assets")
 
@@ -58,13 +63,19 @@ app = rx.App(
     ],
 )
 app.register_lifespan_task(history.interrupted_jobs_swept)
+# The job tier: leases, the sweep of a dead process's jobs, Cancels from other processes, and —
+# unless a worker process of its own runs them (`EMAIL_IMAGE_WORKER=off`) — the jobs themselves.
+app.register_lifespan_task(jobs_served, take_jobs=settings.embedded_worker())
 # `AuthState.check` first on every page: who is there decides what the page shows. The pages' own
 # on-load handlers check again themselves (a page's look is not its protection).
 app.add_page(
     signed_in_only(generate_page), route="/", title="Email Image Studio",
-    on_load=[AuthState.check, GenerateState.load_settings_from],
+    on_load=[AuthState.check, GenerateState.load_settings_from, GenerateState.resume_run],
 )
-app.add_page(signed_in_only(edit_page), route="/edit", title="Edit · Email Image Studio", on_load=AuthState.check)
+app.add_page(
+    signed_in_only(edit_page), route="/edit", title="Edit · Email Image Studio",
+    on_load=[AuthState.check, EditState.resume_run],
+)
 app.add_page(
     signed_in_only(history_page), route="/history", title="History · Email Image Studio",
     on_load=[AuthState.check, HistoryState.load],

@@ -178,7 +178,7 @@ def test_a_429_pauses_the_fanout_then_the_tile_retries_once(tmp_path: Path):
 
     async def main() -> tuple[list, float]:
         items = []
-        async for item in tile_stream(open_stream, "job2", TARGET, RENDITION, fanout=fanout, store=store):
+        async for item in tile_stream(open_stream, "job2", TARGET, RENDITION, pause_new_starts=fanout.pause_new_starts, store=store):
             items.append(item)
             if isinstance(item, RateLimitWait):
                 paused = fanout.paused_for

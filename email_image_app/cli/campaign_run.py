@@ -176,7 +176,7 @@ class CampaignRun:
         rendition = EmailRendition(str(self.meta["email_format"]), str(self.meta["email_background"]), tile.slot.byte_budget)
         source = tile_stream(
             lambda: self.client.stream_generate(tile.prompt_sent, tile.options),
-            tile.job_id, tile.target, rendition, info=info if records_locally() else None, fanout=self.fanout,
+            tile.job_id, tile.target, rendition, info=info if records_locally() else None, pause_new_starts=self.fanout.pause_new_starts,
         )
         started = time.monotonic()
         partials = 0

@@ -70,6 +70,12 @@ class SavedImage:
 
 
 @dataclass(frozen=True)
+class Lease:
+    holder: str
+    expires_at: Any
+
+
+@dataclass(frozen=True)
 class GalleryQuery:
     kind: str = ""  # "" for every kind
     status: str = ""  # "" for every status
@@ -164,7 +170,7 @@ class JobHistory:
 
     # ----- recording a job's life -----
 
-    def start(self, job_id: str, info: JobInfo, width: int, height: int) -> None:
+    def start(self, job_id: str, info: JobInfo, width: int, height: int, *, lease: Lease | None = None) -> None:
         """Record a job as running. A job id seen before (a retry of the same tile) starts over."""
         fields = dict(
             kind=info.kind,
@@ -239,6 +245,12 @@ class JobHistory:
                 .values(status=status, error=message_to_store(error), finished_at=utc_now(), duration_ms=duration_ms)
             )
             session.commit()
+
+    def renew_leases(self, holder, job_ids, expires_at) -> None:
+        pass
+
+    def sweep_expired_leases(self, now=None) -> list[str]:
+        return []
 
     def mark_interrupted(self) -> int:
         """At start: jobs still `running` belong to a process that died. Returns how many."""

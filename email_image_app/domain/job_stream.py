@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator
 from email_image_app.domain import imaging
 from email_image_app.domain.formatting import file_extension
 from email_image_app.domain.error_messages import describe_error
-from email_image_app.domain.history import JobHistory, SavedImage, default_history
+from email_image_app.domain.history import JobHistory, Lease, SavedImage, default_history
 from email_image_app.domain.job_records import JobInfo
 from email_image_app.domain.messages import Message
 from email_image_app.imagegen.options import detect_format
@@ -204,16 +204,18 @@ async def store_stream(
     store: ImageStore = image_store,
     started: float | None = None,
     info: JobInfo | None = None,
+    lease: Lease | None = None,
 ) -> AsyncIterator[StepSaved | FinalSaved]:
     """Store every event of `events` under `job_id`, yielding what was stored as it lands.
 
-    With `info`, the job is recorded in the history as it goes: its row when the stream starts,
-    each image as it is stored, then how it ended (completed, failed, or cancelled)."""
+    With `info`, the job is recorded in the history as it goes: its row when the stream starts
+    (held by `lease`: the process running it keeps it alive), each image as it is stored, then how
+    it ended (completed, failed, or cancelled)."""
     started = time.monotonic() if started is None else started
     recorder: JobRecorder | None = None
     if info is not None:
         recorder = JobRecorder(default_history(), job_id, started)
-        await recorder.start(info, target.width, target.height)
+        await recorder.start(info, target.width, target.height, lease)
     try:
         async for event in events:
             if isinstance(event, PartialImage):
@@ -259,8 +261,8 @@ class JobRecorder:
             if action == "start":
                 self.enabled = False  # no row to update: skip the rest instead of logging each
 
-    async def start(self, info: JobInfo, width: int, height: int) -> None:
-        await self._run("start", self.history.start, self.job_id, info, width, height)
+    async def start(self, info: JobInfo, width: int, height: int, lease: Lease | None = None) -> None:
+        await self._run("start", self.history.start, self.job_id, info, width, height, lease=lease)
 
     async def image(self, image: SavedImage) -> None:
         self.partials += image.kind == "partial"

@@ -503,6 +503,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "tile_waiting": ("Waiting for its turn", "En attente de son tour"),
     "request_sent": ("Request sent", "Demande envoyée"),
+    # The job tier: a run waiting for a provider stream (EMAIL_IMAGE_MAX_STREAMS)
+    "queued": ("Queued", "En file d'attente"),
+    "queued_ahead": ("ahead", "avant"),
     "partial": ("Partial", "Étape"),
     "tile_partial": ("Partial {step} / {steps}", "Étape {step} / {steps}"),
     "rate_limited_wait": ("Rate limited: one more try in {seconds} s", "Débit limité : nouvel essai dans {seconds} s"),

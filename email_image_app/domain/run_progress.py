@@ -33,13 +33,14 @@ _SECONDS_PER_EVENT = {"low": 4.0, "medium": 10.0, "high": 25.0, "auto": 10.0}
 
 # Where a run is: the one field a run's state keeps about it ("" = nothing run yet). A step's
 # number and count are kept beside it; everything else the view needs is derived from these.
+STAGE_QUEUED = "queued"  # waiting for a provider stream (EMAIL_IMAGE_MAX_STREAMS): "N ahead"
 STAGE_REQUEST_SENT = "request_sent"
 STAGE_PARTIAL = "partial"
 STAGE_DONE = "done"
 STAGE_FROM_HISTORY = "from_history"  # a stored job shown again: not a new (paid) run
 STAGE_CANCELLED = "cancelled"
 STAGE_FAILED = "failed"
-RUNNING_STAGES = (STAGE_REQUEST_SENT, STAGE_PARTIAL)
+RUNNING_STAGES = (STAGE_QUEUED, STAGE_REQUEST_SENT, STAGE_PARTIAL)
 COMPLETED_STAGES = (STAGE_DONE, STAGE_FROM_HISTORY)
 
 

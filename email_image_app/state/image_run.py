@@ -16,13 +16,17 @@ from typing import Any, AsyncIterator
 
 import reflex as rx
 
-from email_image_app.domain import cancellation
+from email_image_app.domain.cancellation import RunCancelled
 from email_image_app.domain.eta import eta_message, typical_duration_of
 from email_image_app.domain.error_messages import describe_error
 from email_image_app.domain.formatting import format_seconds, format_usd
 from email_image_app.domain.upload_checks import UploadError
 from email_image_app.domain.file_names import filename_stem
-from email_image_app.domain.job_stream import FinalSaved, JobTarget, StepSaved, store_stream
+from email_image_app.domain.job_stream import FinalSaved, JobTarget, StepSaved
+from email_image_app.domain.jobs.bus import job_bus
+from email_image_app.domain.jobs.event_log import START, TICK, is_after
+from email_image_app.domain.jobs.events import CANCELLED, COMPLETED, JobEnded, Queued, Started
+from email_image_app.domain.jobs.spec import JobSpec
 from email_image_app.domain.job_records import JobInfo
 from email_image_app.domain.messages import message
 from email_image_app.domain.prompt_limit import PROMPT_KEEP_CHARS, prompt_counter, prompt_length_refusal
@@ -33,6 +37,7 @@ from email_image_app.domain.run_progress import (
     STAGE_DONE,
     STAGE_FAILED,
     STAGE_PARTIAL,
+    STAGE_QUEUED,
     STAGE_REQUEST_SENT,
     FinalView,
     RunStart,
@@ -49,6 +54,7 @@ from email_image_app.imagegen.options import MAX_PROMPT_CHARS, ImageOptions, Opt
 from email_image_app.imagegen.pricing import cost_usd
 from email_image_app.state.image_options import ImageOptionsState
 from email_image_app.state.language import LanguageState
+from email_image_app.state.auth import require_signed_in
 from email_image_app.state.provider import current_provider
 
 logger = logging.getLogger(__name__)
@@ -88,7 +94,14 @@ class ImageRunState(ImageOptionsState, mixin=True):
     cost_label: str = ""
 
     job_id: str = ""
-    _run_key: str = ""
+    queue_ahead: int = 0  # while queued: how many jobs go first
+    # Following the job's log: the last position shown, which follower is current (a reconnect
+    # starts a new one), when the run started (wall clock: a resumed follower counts from it).
+    _seen_position: str = START
+    _follow_generation: int = 0
+    _started_at: float = 0.0
+    _event_prefix: str = ""
+    _run_model: str = ""
 
     @rx.var
     def running(self) -> bool:
@@ -143,7 +156,9 @@ class ImageRunState(ImageOptionsState, mixin=True):
         self.progress = int(progress_for(0, self.partial_images + 1))
         self.notices = [notice.to_dict() for notice in option_notices(self.model, self.quality, options)]
         self.job_id = job_id
-        self._run_key = f"{self.router.session.client_token}:{job_id}"
+        self._seen_position = START
+        self._follow_generation += 1
+        self._started_at = time.time()
         return RunStart(job_id, info.prompt, target.with_stem(filename_stem(info.prompt)), info)
 
     def _clear_run(self) -> None:
@@ -161,6 +176,7 @@ class ImageRunState(ImageOptionsState, mixin=True):
         self.usage_input = self.usage_output = self.usage_total = 0
         self.duration_label = self.cost_label = ""
         self.job_id = ""
+        self.queue_ahead = 0
 
     def _show_final(self, final: FinalView, *, stage: str = STAGE_DONE) -> None:
         """Fill the run view with a final image and its usage: the one place for it, whether the
@@ -177,7 +193,7 @@ class ImageRunState(ImageOptionsState, mixin=True):
     def _end_run(self, exc: BaseException | None, job_id: str) -> None:
         """How a run that was going ended, in the view (the history records it in `store_stream`):
         `exc` is what stopped it, None when the stream closed (a final image, or none)."""
-        if isinstance(exc, (cancellation.RunCancelled, asyncio.CancelledError)):
+        if isinstance(exc, (RunCancelled, asyncio.CancelledError)):
             self.stage = STAGE_CANCELLED
             return
         if exc is None and self.stage == STAGE_DONE:
@@ -191,66 +207,105 @@ class ImageRunState(ImageOptionsState, mixin=True):
 
     # ----- following a run -----
 
-    async def _follow_run(
-        self,
-        events: AsyncIterator[StreamEvent],
-        job_id: str,
-        target: JobTarget,
-        *,
-        model: str,
-        info: JobInfo | None = None,
-        event_prefix: str = "image-generation",
+    async def _run_job(
+        self, spec: JobSpec, *, model: str, quality: str, event_prefix: str = "image-generation"
     ) -> AsyncIterator[rx.event.EventSpec]:
-        """Consume `events`, store them, and mirror progress into the state. Yields browser events
-        (the page's custom window events) for the caller to yield from its background handler."""
-        started = time.monotonic()
+        """Submit `spec` to the job queue, then follow its log. Yields browser events (the page's
+        custom window events) for the caller to yield from its background handler."""
+        estimate = await typical_duration_of(spec.info, spec.target, model=model, quality=quality)
+        async with self:
+            self._event_prefix = event_prefix
+            self._run_model = model
+            if estimate is not None:
+                self.eta_s = round(estimate.seconds)
+            generation = self._follow_generation
+        try:
+            await job_bus().submit(spec)
+        except Exception as exc:  # the queue is unreachable: nothing was sent to the provider
+            async with self:
+                self._end_run(exc, spec.job_id)
+            return
+        async for browser_event in self._follow_job(spec.job_id, generation):
+            yield browser_event
+
+    @rx.event(background=True)
+    async def resume_run(self):
+        """On (re)load: a run this tab started goes on being shown, from the last step it saw, by
+        whichever process the tab is connected to now (the job's log outlives the one that asked)."""
+        async with self:
+            if not self.running or not self.job_id or await require_signed_in(self) is None:
+                return
+            self._follow_generation += 1
+            generation, job_id = self._follow_generation, self.job_id
+        async for browser_event in self._follow_job(job_id, generation):
+            yield browser_event
+
+    async def _follow_job(self, job_id: str, generation: int) -> AsyncIterator[rx.event.EventSpec]:
+        """Mirror the job's log into the state from the last position applied: steps, the final
+        image, how it ended. Stops when the log ends, or when a newer follower took over."""
         offline = current_provider().is_offline
         async with self:
-            run_key = self._run_key
+            after = self._seen_position
             total_events = self.partial_images + 1
             seconds_per_event = expected_seconds_per_event(self.quality, offline=offline)
-            quality = self.quality
-        estimate = await typical_duration_of(info, target, model=model, quality=quality)
-        if estimate is not None:
-            async with self:
-                self.eta_s = round(estimate.seconds)
-        last_event_at = started
-        ended_by: BaseException | None = None
+        last_event_at = time.monotonic()
         try:
-            stream = store_stream(events, job_id, target, started=started, info=info)
-            async for item in cancellation.consume(run_key, stream, heartbeat=1.0):
+            async for found in job_bus().follow(job_id, after):
                 now = time.monotonic()
-                if isinstance(item, StepSaved):
-                    last_event_at = now
-                    async with self:
-                        self._show_step(item, total_events, int(now - started))
-                    detail = {"partialImage": item.preview_url, "index": item.index, "totalSteps": total_events}
-                    yield _dispatch(f"{event_prefix}-progress", detail)
-                elif isinstance(item, FinalSaved):
-                    async with self:
-                        self._show_final(_final_view(item, model, offline=offline))
-                    detail = {
-                        "finalImage": item.url,
-                        "usage": item.usage.to_dict() if item.usage else None,
-                        "duration": item.duration_ms,
-                    }
-                    yield _dispatch(f"{event_prefix}-complete", detail)
-                else:  # heartbeat: show life while the provider is silent
-                    async with self:
+                async with self:
+                    if self._follow_generation != generation or self.job_id != job_id:
+                        return  # a newer follower (a reconnect) or a newer run took over
+                    if found is TICK:
                         creeping = creeping_progress(
                             len(self.steps), total_events, now - last_event_at, seconds_per_event
                         )
                         self.progress = max(self.progress, creeping)
-                        self.elapsed_s = int(now - started)
-        except Exception as exc:  # cancelled, refused, cut, or anything else: one way out
-            ended_by = exc
-        except BaseException as exc:  # the server is stopping: say so, then let it go
-            ended_by = exc
-            raise
-        finally:
+                        self.elapsed_s = int(time.time() - self._started_at)
+                        continue
+                    position, event = found
+                    if not is_after(position, self._seen_position):
+                        continue  # already shown (replayed to a second follower)
+                    self._seen_position = position
+                    last_event_at = now
+                    browser_event = self._apply_job_event(event, total_events, offline)
+                if browser_event is not None:
+                    yield browser_event
+        except Exception as exc:  # the log could not be read (Redis gone): never stay "Generating…"
             async with self:
-                self._end_run(ended_by, job_id)
-                self.elapsed_s = int(time.monotonic() - started)
+                if self._follow_generation == generation and self.job_id == job_id and self.running:
+                    self._end_run(exc, job_id)
+
+    def _apply_job_event(self, event: object, total_events: int, offline: bool) -> rx.event.EventSpec | None:
+        """One event of the job's log, in the view (call it holding the state lock)."""
+        prefix = self._event_prefix or "image-generation"
+        self.elapsed_s = int(time.time() - self._started_at)
+        if isinstance(event, Queued):
+            self.stage, self.queue_ahead = STAGE_QUEUED, event.ahead
+        elif isinstance(event, Started):
+            self.stage, self.queue_ahead = STAGE_REQUEST_SENT, 0
+        elif isinstance(event, StepSaved):
+            self._show_step(event, total_events, self.elapsed_s)
+            detail = {"partialImage": event.preview_url, "index": event.index, "totalSteps": total_events}
+            return _dispatch(f"{prefix}-progress", detail)
+        elif isinstance(event, FinalSaved):
+            self._show_final(_final_view(event, self._run_model or self.model, offline=offline))
+            detail = {
+                "finalImage": event.url,
+                "usage": event.usage.to_dict() if event.usage else None,
+                "duration": event.duration_ms,
+            }
+            return _dispatch(f"{prefix}-complete", detail)
+        elif isinstance(event, JobEnded):
+            self._end_job(event)
+        return None
+
+    def _end_job(self, ended: JobEnded) -> None:
+        """How the job ended, from its log's last event (the history recorded it in the worker)."""
+        if ended.status == CANCELLED:
+            self.stage = STAGE_CANCELLED
+        elif ended.status != COMPLETED or self.stage != STAGE_DONE:
+            self.stage = STAGE_FAILED
+            self.error = (ended.error or message("error_unexpected")).to_dict()
 
     def _show_step(self, step: StepSaved, total_events: int, elapsed_s: int) -> None:
         self.steps.append(
@@ -269,8 +324,11 @@ class ImageRunState(ImageOptionsState, mixin=True):
         self.elapsed_s = elapsed_s
 
     @rx.event
-    def cancel(self) -> None:
-        cancellation.cancel(self._run_key)
+    async def cancel(self) -> None:
+        """Cancel reaches the process running the job, wherever it is (`domain.jobs.cancel_channel`);
+        the view shows "cancelled" when the job's log says so."""
+        if self.running and self.job_id and await require_signed_in(self) is not None:
+            await job_bus().cancel(self.job_id)
 
     @rx.event
     def show_preview(self, url: str) -> None:

@@ -1,17 +1,13 @@
 """The image provider the app talks to: OpenAI, any OpenAI-compatible base URL, or the offline
-engine served by this same backend. One client per process; the API key stays here, server-side."""
+engine served by this same backend. One client per process (`domain.jobs.provider`, which the
+job worker uses too); the API key stays here, server-side."""
 
 from __future__ import annotations
 
-import os
-
 import reflex as rx
 
-from email_image_app.domain import settings
-from email_image_app.domain.access import engine_key
+from email_image_app.domain.jobs.provider import job_client, use_offline_engine_at
 from email_image_app.imagegen.client import ImageStreamClient, Provider
-
-_client: ImageStreamClient | None = None
 
 
 def offline_engine_url() -> str:
@@ -20,14 +16,8 @@ def offline_engine_url() -> str:
 
 
 def get_client() -> ImageStreamClient:
-    global _client
-    if _client is None:
-        client = ImageStreamClient.from_env(os.environ, offline_base_url=offline_engine_url())
-        if client.provider.is_offline:
-            # The engine's routes let through the installation's own key (or a personal API token).
-            client = ImageStreamClient(offline_engine_url(), engine_key(settings.data_dir()))
-        _client = client
-    return _client
+    use_offline_engine_at(offline_engine_url())
+    return job_client()
 
 
 def current_provider() -> Provider:

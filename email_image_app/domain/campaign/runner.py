@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import inspect
 import logging
 import time
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from typing import AsyncIterator, Awaitable, Callable
 from email_image_app.domain import imaging
 from email_image_app.domain.formatting import file_extension
 from email_image_app.domain.job_stream import FinalSaved, JobTarget, StepSaved, store_stream
+from email_image_app.domain.history import Lease
 from email_image_app.domain.job_records import JobInfo
 from email_image_app.imagegen.retries import MAX_RETRY_AFTER
 from email_image_app.imagegen.events import RateLimitError, StreamEvent
@@ -188,16 +190,19 @@ async def tile_stream(
     rendition: EmailRendition,
     *,
     info: JobInfo | None = None,
-    fanout: TileFanout | None = None,
+    lease: Lease | None = None,
+    pause_new_starts: Callable[[float], object] | None = None,
     store: ImageStore = image_store,
 ) -> AsyncIterator[TileItem]:
     """Stream one tile: its steps and final image (stored by `store_stream`), then the email-ready
-    rendition made in a thread. A 429 that outlasted the client's own retries pauses the fanout's
-    new starts for the told wait, and this tile tries once more after it."""
+    rendition made in a thread. A 429 that outlasted the client's own retries pauses new starts
+    (`pause_new_starts`: the campaign's, in whichever process) for the told wait, and this tile
+    tries once more after it."""
     started = time.monotonic()
     for attempt in (1, 2):
         try:
-            async for item in store_stream(open_stream(), job_id, target, store=store, started=started, info=info):
+            stream = store_stream(open_stream(), job_id, target, store=store, started=started, info=info, lease=lease)
+            async for item in stream:
                 yield item
                 if isinstance(item, FinalSaved):
                     yield await asyncio.to_thread(save_email_rendition, store, job_id, item, target, rendition)
@@ -206,8 +211,10 @@ async def tile_stream(
             wait = rate_limit_wait(error)
             if attempt == 2 or wait is None:
                 raise
-            if fanout is not None:
-                fanout.pause_new_starts(wait)
+            if pause_new_starts is not None:
+                paused = pause_new_starts(wait)
+                if inspect.isawaitable(paused):
+                    await paused
             yield RateLimitWait(wait, attempt)
             await asyncio.sleep(wait)
 

@@ -15,18 +15,16 @@ import reflex as rx
 from email_image_app.domain import edit_uploads
 from email_image_app.domain.formatting import format_usd
 from email_image_app.domain.job_stream import JobTarget
+from email_image_app.domain.jobs.spec import EditInputs, JobSpec
 from email_image_app.domain.messages import message
 from email_image_app.domain.run_progress import SizeChoice, describe_options_error, size_note
 from email_image_app.domain.store import image_store, new_job_id
-from email_image_app.imagegen.client import ImageStreamClient
-from email_image_app.imagegen.events import StreamEvent
 from email_image_app.imagegen.options import DEFAULT_MODEL, INPUT_FIDELITIES, MODELS, ImageOptions, OptionsError, parse_size
 from email_image_app.imagegen.pricing import estimate_cost_usd
 from email_image_app.imagegen.sizing import SizePlan, plan_edit_size, plan_size
 from email_image_app.domain.upload_checks import UploadError
 from email_image_app.pages.edit.inputs_state import UPLOAD_LIMITS, EditInputsState
 from email_image_app.state.auth import AuthState, budget_refusal, require_signed_in
-from email_image_app.state.provider import get_client
 
 AUTO_SIZE = "auto"  # keep the image's own size
 RESULT_CARD_ID = "edit-result"
@@ -48,27 +46,6 @@ def _edit_plan(model: str, size: str, image_width: int, image_height: int) -> Si
         return plan_edit_size(model, image_width, image_height)
     width, height = parse_size(size)
     return plan_size(model, width, height)
-
-
-async def edit_events(
-    client: ImageStreamClient,
-    prompt: str,
-    options: ImageOptions,
-    *,
-    image_urls: list[str],
-    mask_mode: str,
-    mask_source: str,
-    width: int,
-    height: int,
-    job_id: str,
-) -> AsyncIterator[StreamEvent]:
-    """The edit's stream: the stored inputs read back (in a thread; an unreadable one raises
-    UploadError), then the provider's events."""
-    images, mask = await asyncio.to_thread(
-        edit_uploads.load_edit_inputs, image_urls, mask_mode, mask_source, width, height, job_id
-    )
-    async for event in client.stream_edit(images, prompt, options, mask=mask):
-        yield event
 
 
 class EditState(EditInputsState, rx.State):
@@ -172,18 +149,17 @@ class EditState(EditInputsState, rx.State):
                 self.error = refusal.to_dict()
                 return
             run = self._start_run(info, options, target)
-            events = edit_events(
-                get_client(), run.prompt, options,
-                image_urls=image_urls,
+            inputs = EditInputs(
+                image_urls=tuple(image_urls),
                 mask_mode=self.mask_mode,
                 mask_source={"paint": painted_mask, "upload": self.mask_url}.get(self.mask_mode, ""),
                 width=self.original_width,
                 height=self.original_height,
-                job_id=run.job_id,
             )
+            spec = JobSpec(run.job_id, "edit", run.prompt, options, run.target, info=run.info, edit=inputs)
         yield reveal(RESULT_CARD_ID)
-        async for browser_event in self._follow_run(
-            events, run.job_id, run.target, model=options.model, info=run.info, event_prefix="image-edit"
+        async for browser_event in self._run_job(
+            spec, model=options.model, quality=options.quality, event_prefix="image-edit"
         ):
             yield browser_event
         yield AuthState.refresh_budget

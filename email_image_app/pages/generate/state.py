@@ -10,6 +10,7 @@ import logging
 import reflex as rx
 
 from email_image_app.domain.formatting import format_usd
+from email_image_app.domain.jobs.spec import JobSpec
 from email_image_app.domain.messages import message
 from email_image_app.domain.prompt_limit import PROMPT_KEEP_CHARS
 from email_image_app.domain.run_progress import describe_options_error
@@ -18,7 +19,6 @@ from email_image_app.imagegen.options import ImageOptions, OptionsError
 from email_image_app.imagegen.pricing import estimate_cost_usd
 from email_image_app.state.auth import AuthState, budget_refusal, require_signed_in
 from email_image_app.state.language import LanguageState
-from email_image_app.state.provider import get_client
 from email_image_app.state.stored_offer import StoredOfferState
 
 logger = logging.getLogger(__name__)
@@ -105,7 +105,7 @@ class GenerateState(StoredOfferState, rx.State):
                 self.error = refusal.to_dict()
                 return
             run = self._start_run(info, options, target)
-        events = get_client().stream_generate(run.prompt, options)
-        async for browser_event in self._follow_run(events, run.job_id, run.target, model=options.model, info=run.info):
+        spec = JobSpec(run.job_id, "generate", run.prompt, options, run.target, info=run.info)
+        async for browser_event in self._run_job(spec, model=options.model, quality=options.quality):
             yield browser_event
         yield AuthState.refresh_budget

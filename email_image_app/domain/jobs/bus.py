@@ -1,0 +1,115 @@
+"""The job tier's pieces, chosen by configuration: in memory for one process (`make run`, the
+command line alone), on Redis when `REFLEX_REDIS_URL` is set (replicas and workers share the
+queue, the logs, the Cancel channel and the stream slots). Everything that submits, cancels or
+follows a job goes through `job_bus()`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from datetime import datetime, timedelta, timezone
+from typing import Any, AsyncIterator
+
+from email_image_app.domain import settings
+from email_image_app.domain.jobs.cancel_channel import MemoryCancels, RedisCancels
+from email_image_app.domain.jobs.event_log import START, MemoryEventLog, RedisEventLog, follow
+from email_image_app.domain.jobs.events import INTERRUPTED, JobEnded
+from email_image_app.domain.jobs.spec import JobSpec
+from email_image_app.domain.jobs.stream_slots import MemorySlots, RedisSlots, SlotGroup
+from email_image_app.domain.messages import message
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_STREAMS = 16
+
+
+def max_streams() -> int:
+    """`EMAIL_IMAGE_MAX_STREAMS`: provider streams open at once across the installation; the rest
+    wait their turn, shown as "queued (N ahead)"."""
+    return max(1, int(os.environ.get("EMAIL_IMAGE_MAX_STREAMS") or DEFAULT_MAX_STREAMS))
+
+
+class JobBus:
+    def __init__(self, redis_url: str | None) -> None:
+        self.redis_url = redis_url
+        self.mode = "redis" if redis_url else "memory"
+        self.holder = settings.replica_id()
+        self.lease_seconds = settings.lease_seconds()
+        self.max_streams = max_streams()
+        if redis_url:
+            self.log = RedisEventLog(redis_url)
+            self.cancels = RedisCancels(redis_url)
+            self.slots = RedisSlots(redis_url, self.lease_seconds)
+        else:
+            self.log = MemoryEventLog()
+            self.cancels = MemoryCancels()
+            self.slots = MemorySlots()
+        # Jobs this process runs now, with the slots they hold: their leases are renewed here.
+        self.holding: dict[str, list[SlotGroup]] = {}
+        self.broker: Any = None  # the queue's taskiq broker (`queue.broker_for`)
+
+    async def submit(self, spec: JobSpec) -> None:
+        """Queue `spec` for a worker (this process's own in memory mode)."""
+        from email_image_app.domain.jobs.queue import enqueue  # the broker needs the bus first
+
+        await enqueue(self, spec)
+
+    async def cancel(self, job_id: str) -> None:
+        await self.cancels.cancel(job_id)
+
+    def follow(self, job_id: str, after: str = START, *, heartbeat: float = 1.0) -> AsyncIterator[object]:
+        return follow(self.log, job_id, after, heartbeat=heartbeat)
+
+    def new_lease(self):
+        """The lease a job starts with: this process holds it for `lease_seconds`."""
+        from email_image_app.domain.history import Lease
+
+        return Lease(self.holder, datetime.now(timezone.utc) + timedelta(seconds=self.lease_seconds))
+
+    async def keep_leases(self) -> None:
+        """Forever: renew the leases (history rows and stream slots) of the jobs this process runs,
+        three times per lease, so that only a dead process's jobs ever lapse."""
+        from email_image_app.domain.history import default_history
+
+        while True:
+            await asyncio.sleep(self.lease_seconds / 3)
+            running = dict(self.holding)
+            if not running:
+                continue
+            until = datetime.now(timezone.utc) + timedelta(seconds=self.lease_seconds)
+            try:
+                await asyncio.to_thread(default_history().renew_leases, self.holder, list(running), until)
+                for job_id, groups in running.items():
+                    await self.slots.renew(job_id, groups)
+            except Exception:
+                logger.exception("jobs: could not renew the leases of %d job(s)", len(running))
+
+    async def sweep_lapsed(self) -> None:
+        """Forever: jobs whose process died (lease lapsed) are marked `interrupted` in the history
+        (their steps kept) and their logs end, so whoever follows them sees why."""
+        from email_image_app.domain.history import default_history
+
+        every = self.lease_seconds / 3
+        while True:
+            try:
+                lapsed = await asyncio.to_thread(default_history().sweep_expired_leases)
+                for job_id in lapsed:
+                    await self.log.append(job_id, JobEnded(INTERRUPTED, message("job_interrupted")))
+                if lapsed:
+                    logger.info("jobs: %d job(s) of a stopped process marked interrupted", len(lapsed))
+            except Exception:
+                logger.exception("jobs: could not sweep lapsed leases")
+            await asyncio.sleep(every)
+
+
+_buses: dict[str | None, JobBus] = {}
+
+
+def job_bus() -> JobBus:
+    """This process's bus for the configured Redis (or none)."""
+    url = settings.redis_url()
+    bus = _buses.get(url)
+    if bus is None:
+        bus = _buses[url] = JobBus(url)
+    return bus

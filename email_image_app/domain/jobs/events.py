@@ -1,0 +1,81 @@
+"""What a job's log holds, in order: `Queued` (how many are ahead), `Started`, a `StepSaved` per
+partial image, `FinalSaved`, for a campaign tile `EmailSaved` (and `RateLimitWait` while the
+provider says 429), then exactly one `JobEnded`. Each event crosses Redis as a small JSON object."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any, Union
+
+from email_image_app.domain.campaign.runner import EmailSaved, RateLimitWait
+from email_image_app.domain.job_stream import FinalSaved, StepSaved
+from email_image_app.domain.messages import Message
+from email_image_app.imagegen.events import ImageUsage
+
+# How a job ended (the history's statuses).
+COMPLETED, FAILED, CANCELLED, INTERRUPTED = "completed", "failed", "cancelled", "interrupted"
+
+
+@dataclass(frozen=True)
+class Queued:
+    """Waiting for a provider stream: `ahead` jobs go first (0: next)."""
+
+    ahead: int
+
+
+@dataclass(frozen=True)
+class Started:
+    """A worker holds the job and opened the provider's stream."""
+
+    worker: str
+
+
+@dataclass(frozen=True)
+class JobEnded:
+    """The last event of every job. `error` says why a failed or interrupted job stopped."""
+
+    status: str
+    error: Message | None = None
+    partials: int = 0
+
+    @property
+    def completed(self) -> bool:
+        return self.status == COMPLETED
+
+
+JobEvent = Union[Queued, Started, StepSaved, FinalSaved, EmailSaved, RateLimitWait, JobEnded]
+
+_TYPES: dict[str, type] = {
+    "queued": Queued,
+    "started": Started,
+    "step": StepSaved,
+    "final": FinalSaved,
+    "email": EmailSaved,
+    "rate_limited": RateLimitWait,
+    "ended": JobEnded,
+}
+_NAMES = {kind: name for name, kind in _TYPES.items()}
+
+
+def encode(event: JobEvent) -> str:
+    data: dict[str, Any] = {"type": _NAMES[type(event)]}
+    for item in dataclasses.fields(event):
+        value = getattr(event, item.name)
+        if isinstance(value, Message):
+            value = value.to_dict()
+        elif dataclasses.is_dataclass(value):
+            value = dataclasses.asdict(value)
+        data[item.name] = value
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode(text: str | bytes) -> JobEvent:
+    data = json.loads(text)
+    kind = _TYPES[data.pop("type")]
+    if kind is FinalSaved:
+        data["usage"] = ImageUsage(**data["usage"]) if data.get("usage") else None
+    elif kind is JobEnded and data.get("error"):
+        data["error"] = Message.from_dict(data["error"])
+    return kind(**data)
