@@ -10,6 +10,7 @@ from starlette.staticfiles import StaticFiles
 from email_image_app.domain import history
 from email_image_app.domain import settings
 from email_image_app.domain.access import EngineGate, SignedInFiles, engine_key
+from email_image_app.domain.health import health_endpoint
 from email_image_app.domain.studio_api import StudioApi
 from email_image_app.imagegen import server as engine_server
 from email_image_app.pages.account import AccountState, account_page
@@ -42,6 +43,8 @@ def _gated(route: Route) -> Route:
 
 backend_routes = Starlette(
     routes=[
+        # Ours answers before Reflex's own /_health (its app is mounted inside this one, after these).
+        Route("/_health", health_endpoint(lambda: app.state_manager), methods=["GET"]),
         *[_gated(route) for route in engine_server.routes],
         *StudioApi(get_client).routes,
         Mount(
