@@ -4,6 +4,7 @@ process, still answers its own `/_health`."""
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -66,3 +67,23 @@ def test_one_process_answers_its_own_health_on_sqlite_and_its_disk(app_server):
     report = health(app_server.url)
     assert report["ok"] is True
     assert (report["db"], report["state"], report["queue"], report["worker"]) == ("sqlite", "disk", "memory", "embedded")
+
+
+def test_the_compose_deployment_sets_what_make_cluster_sets(tmp_path):
+    import yaml
+
+    from cluster.topology import ClusterPlan, process_environment
+
+    compose = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text())
+    plan = ClusterPlan(folder=tmp_path, redis_url="redis://127.0.0.1:1", db_url="postgresql+psycopg://studio@127.0.0.1:1/studio")
+    for name in ("web-1", "web-2", "worker-1"):
+        ours = process_environment(plan, name)
+        added = {key for key in ours if key.startswith(("EMAIL_IMAGE_", "REFLEX_REDIS_URL", "GRANIAN_"))}
+        theirs = compose["services"][name]["environment"]
+        assert added <= set(theirs), f"{name}: compose lacks {sorted(added - set(theirs))}"
+        assert theirs["EMAIL_IMAGE_REPLICA"] == ours["EMAIL_IMAGE_REPLICA"] == name
+    balancer = compose["services"]["balancer"]["environment"]
+    assert balancer["STUDIO_UPSTREAMS"] == "server web-1:8000; server web-2:8000;"
+    # The balancer's settings are exactly the template's placeholders (make cluster fills the same ones).
+    template = (ROOT / "deploy" / "nginx" / "studio.conf.template").read_text()
+    assert set(re.findall(r"\$\{(\w+)\}", template)) == set(balancer)
