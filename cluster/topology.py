@@ -112,6 +112,10 @@ def process_environment(plan: ClusterPlan, name: str) -> dict[str, str]:
         REFLEX_API_URL=plan.url,
         REFLEX_DEPLOY_URL=plan.url,
         REFLEX_WEB_WORKDIR=str(plan.web_dir),
+        # Each start empties its states folder (reflex run: reset_disk_state_manager), unused with
+        # Redis: one per process, or two replicas starting together race on the checkout's `.states`
+        # (and would empty a `make run`'s beside them).
+        REFLEX_STATES_WORKDIR=str(plan.folder / "states" / name),
         # One Granian process per replica: replicas are the unit of scale here, and a tab's events
         # must not depend on which worker process of a replica holds its socket.
         GRANIAN_WORKERS="1",
