@@ -23,7 +23,7 @@ export REFLEX_HTTP_CLIENT_BIND_ADDRESS := 0.0.0.0
 export NPM_CONFIG_REGISTRY ?= $(shell npm config get registry 2>/dev/null)
 export PYTHONUNBUFFERED := 1
 
-.PHONY: run test setup setup-dev browser services bench clean
+.PHONY: run test setup setup-dev browser services bench clean cluster cluster-stop
 
 run: setup
 	$(VENV)/bin/reflex run --env prod --single-port --frontend-port $(PORT) --backend-port $(PORT)
@@ -84,6 +84,17 @@ services:
 		echo "Tests need Debian's $(SERVICE_PACKAGES): run 'sudo apt-get install -y $(SERVICE_PACKAGES)' once, then 'make test'." >&2; \
 		exit 1; \
 	fi
+
+# The studio past one process (README, "Deploying for a team"): Redis, Postgres, two web replicas, a job
+# worker and nginx on http://localhost:$(CLUSTER_PORT), data and logs in ./data-cluster.
+CLUSTER_PORT ?= 8080
+# Until email_image_app.worker exists, the replicas run jobs themselves.
+CLUSTER_ARGS ?= --embedded-workers
+cluster: setup services
+	$(PYTHON) -m cluster.run start --port $(CLUSTER_PORT) $(CLUSTER_ARGS)
+
+cluster-stop:
+	@if [ -x $(PYTHON) ]; then $(PYTHON) -m cluster.run stop; else echo "Nothing was running."; fi
 
 clean:
 	rm -rf .web .states $(VENV) $(TOOLS)

@@ -30,7 +30,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_for_port(port: int, timeout: float, what: str, log: Path | None = None) -> None:
+def wait_for_port(port: int, timeout: float, what: str, log: Path | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with socket.socket() as sock:
@@ -98,7 +98,7 @@ def start_redis(folder: Path, port: int | None = None) -> Redis:
         ],
         check=True,
     )
-    _wait_for_port(redis.port, 15, "redis-server", log)
+    wait_for_port(redis.port, 15, "redis-server", log)
     return redis
 
 
@@ -154,7 +154,13 @@ def start_postgres(folder: Path, port: int | None = None, database: str = "studi
     if started.returncode != 0:
         tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
         raise ServiceError(f"PostgreSQL did not start: {started.stdout}{started.stderr}\n{tail}")
-    _wait_for_port(postgres.port, 15, "PostgreSQL", log)
+    wait_for_port(postgres.port, 15, "PostgreSQL", log)
+    return ensure_database(postgres, database)
+
+
+def ensure_database(postgres: Postgres, database: str) -> Postgres:
+    """`database` on the running server `postgres` (created when missing), as its own `Postgres`:
+    a cluster under test gets a database of its own beside the tests' one."""
     created = subprocess.run(
         ["psql", "-h", "127.0.0.1", "-p", str(postgres.port), "-U", PG_USER, "-d", "postgres", "-tAc",
          f"SELECT 1 FROM pg_database WHERE datname = '{database}'"],
@@ -166,4 +172,4 @@ def start_postgres(folder: Path, port: int | None = None, database: str = "studi
              f'CREATE DATABASE "{database}"'],
             check=True, capture_output=True,
         )
-    return postgres
+    return Postgres(postgres.port, postgres.folder, database)

@@ -13,6 +13,7 @@ from email_image_app.domain.files_route import StoredFiles
 from email_image_app.domain.jobs.provider import use_offline_engine_at
 from email_image_app.domain.jobs.queue import jobs_served
 from email_image_app.domain.store import image_store
+from email_image_app.domain.health import health_endpoint
 from email_image_app.domain.studio_api import StudioApi
 from email_image_app.imagegen import server as engine_server
 from email_image_app.pages.account import AccountState, account_page
@@ -48,6 +49,8 @@ def _gated(route: Route) -> Route:
 
 backend_routes = Starlette(
     routes=[
+        # Ours answers before Reflex's own /_health (its app is mounted inside this one, after these).
+        Route("/_health", health_endpoint(lambda: app.state_manager), methods=["GET"]),
         *[_gated(route) for route in engine_server.routes],
         *StudioApi(get_client).routes,
         # Served by the app from the store (a folder or a bucket), so stored URLs never change.

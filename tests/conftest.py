@@ -19,13 +19,14 @@ from typing import Iterator
 import httpx
 import pytest
 
+from cluster.topology import reflex_environment
 from email_image_app.domain import database
 from email_image_app.domain.access import SESSION_COOKIE
 from email_image_app.domain.accounts import Accounts
 from tests.loopback import free_port
 
-# Redis and PostgreSQL, started once per run when a test asks for them.
-pytest_plugins = ["tests.services"]
+# Redis and PostgreSQL, and the whole cluster on them, started once per run when a test asks for them.
+pytest_plugins = ["tests.services", "tests.cluster_fixture"]
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -70,10 +71,11 @@ class RunningApp:
         return self.log_path.read_text(errors="replace")
 
 
-def seed_admin(data_dir: Path) -> tuple[str, str, int | None]:
+def seed_admin(data_dir: Path, url: str | None = None) -> tuple[str, str, int | None]:
     """An admin account in the app's database before it starts (or the one already there, for an
-    app started again on the same folder): returns a new session token, an API token and its id."""
-    url = f"sqlite:///{data_dir / 'studio.db'}"
+    app started again on the same folder): returns a new session token, an API token and its id.
+    `url`: the database when it is not the folder's SQLite file (a cluster's Postgres)."""
+    url = url or f"sqlite:///{data_dir / 'studio.db'}"
     data_dir.mkdir(parents=True, exist_ok=True)
     database.upgrade(url)
     accounts = Accounts(url)
@@ -85,22 +87,13 @@ def seed_admin(data_dir: Path) -> tuple[str, str, int | None]:
 def app_environment(
     port: int, data_dir: Path, step_delay: str = STEP_DELAY, extra_env: dict[str, str] | None = None
 ) -> dict[str, str]:
-    env = dict(os.environ)
+    env = reflex_environment(dict(os.environ))
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
         env.pop(name, None)  # the tests use the offline engine
-    tools = ROOT / ".tools"
     env.update(
-        PATH=f"{tools / 'node_modules' / '.bin'}:{ROOT / '.venv' / 'bin'}:{env.get('PATH', '')}",
-        REFLEX_DIR=str(tools / "reflex"),
-        REFLEX_USE_SYSTEM_BUN="1",
-        BUN_INSTALL_CACHE_DIR=str(tools / "bun-cache"),
-        REFLEX_TELEMETRY_ENABLED="false",
-        REFLEX_CHECK_LATEST_VERSION="0",
-        REFLEX_HTTP_CLIENT_BIND_ADDRESS="0.0.0.0",
         EMAIL_IMAGE_DATA_DIR=str(data_dir),
         LOCAL_ENGINE_STEP_DELAY=step_delay,
         LOCAL_ENGINE_FAULTS="1",  # the browser tests use the [[engine:...]] markers
-        PYTHONUNBUFFERED="1",
     )
     env.update(extra_env or {})
     return env
