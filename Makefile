@@ -89,7 +89,7 @@ services:
 # worker and nginx on http://localhost:$(CLUSTER_PORT), data and logs in ./data-cluster.
 CLUSTER_PORT ?= 8080
 # Until email_image_app.worker exists, the replicas run jobs themselves.
-CLUSTER_ARGS ?= --embedded-workers
+CLUSTER_ARGS ?=
 cluster: setup services
 	$(PYTHON) -m cluster.run start --port $(CLUSTER_PORT) $(CLUSTER_ARGS)
 

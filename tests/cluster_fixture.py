@@ -6,8 +6,8 @@ A test reaches it as a user would, through the balancer (`cluster.url`), or one 
 (`cluster.replica_url("web-1")`) as an operator would. `cluster.stop_replica` / `start_replica` stop
 and start one replica (restarts, kill -9) while the rest keep running.
 
-Jobs run in the replicas (`--embedded-workers`) until email_image_app.worker exists; then
-`CLUSTER_WORKERS` here turns to 1 and the cluster gets a worker process.
+Jobs run in a worker process of their own (`email_image_app.worker`, `worker-1`), as in `make
+cluster`; `stop_worker` / `start_worker` stop (SIGTERM: drain; SIGKILL: crash) and start it.
 """
 
 from __future__ import annotations
@@ -20,11 +20,11 @@ import pytest
 
 from cluster import processes
 from cluster.services import Postgres, Redis, ensure_database
-from cluster.topology import ClusterPlan, start_cluster, start_web, stop_cluster, wait_for_web
+from cluster.topology import ClusterPlan, start_cluster, start_web, start_worker, stop_cluster, wait_for_web
 from tests.conftest import STEP_DELAY, RunningApp, seed_admin
 from tests.loopback import free_port
 
-CLUSTER_WORKERS = 0  # 0: the replicas run jobs themselves
+CLUSTER_WORKERS = 1  # 0: the replicas run jobs themselves
 # Redis's database 0 is the other tests'; the cluster's state and queue keep to one of their own.
 CLUSTER_REDIS_DB = 1
 
@@ -57,6 +57,13 @@ class RunningCluster(RunningApp):
         """Stop one replica (SIGKILL: as if it crashed); the balancer sends its traffic to the others."""
         processes.stop(self.plan.pid_file(name), sig)
 
+    def stop_worker(self, name: str = "worker-1", sig: int = signal.SIGTERM, timeout: float = 60) -> bool:
+        """Signal the worker and wait up to `timeout` s for it to exit; whether it did."""
+        return processes.stop(self.plan.pid_file(name), sig, timeout=timeout)
+
+    def start_worker(self, name: str = "worker-1") -> None:
+        start_worker(self.plan, name)
+
     def start_replica(self, name: str) -> dict:
         """Start a stopped replica again; its `/_health` once it answers."""
         start_web(self.plan, name)
@@ -77,6 +84,8 @@ def cluster_plan(folder: Path, redis: Redis, postgres: Postgres) -> ClusterPlan:
             "OPENAI_API_KEY": "",  # the offline engine, whatever the shell running the tests has
             "LOCAL_ENGINE_STEP_DELAY": STEP_DELAY,
             "LOCAL_ENGINE_FAULTS": "1",  # the browser tests use the [[engine:...]] markers
+            # A killed process's jobs lapse within seconds (the tests wait for it), not 15 s.
+            "EMAIL_IMAGE_LEASE_SECONDS": "3",
         },
     )
 
