@@ -3,6 +3,9 @@ Debian's packages, on free loopback ports, in the run's temporary folder; stoppe
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Iterator
 
 import pytest
@@ -20,9 +23,13 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Redis]:
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Postgres]:
-    postgres = start_postgres(tmp_path_factory.mktemp("postgres"), durable=False)
+def postgres_server() -> Iterator[Postgres]:
+    # Not under pytest's own temporary folder: it is private to us (0700), and PostgreSQL runs as
+    # the `postgres` user when we are root, which must reach its data folder.
+    folder = Path(tempfile.mkdtemp(prefix="pytest-postgres-"))
+    postgres = start_postgres(folder, durable=False)
     try:
         yield postgres
     finally:
         postgres.stop()
+        shutil.rmtree(folder, ignore_errors=True)
