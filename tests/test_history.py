@@ -35,6 +35,7 @@ from email_image_app.imagegen.events import AuthenticationError, IncompleteStrea
 from email_image_app.imagegen.options import ImageOptions
 from email_image_app.imagegen.server import create_engine_app
 from email_image_app.domain.store import ImageStore
+from tests.databases import database_url, fresh_postgres, run_sql  # noqa: F401 (fixtures)
 from tests.loopback import serve_asgi
 
 OFFLINE = history.OFFLINE_PROVIDER_LABEL
@@ -54,11 +55,11 @@ def slow_engine_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def job_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> JobHistory:
-    """A migrated SQLite file in a fresh folder, used by `store_stream` as the app's history."""
-    url = f"sqlite:///{tmp_path / 'data' / 'studio.db'}"
-    database.upgrade(url)
-    found = JobHistory(url)
+def job_history(database_url: str, monkeypatch: pytest.MonkeyPatch) -> JobHistory:
+    """A migrated database, SQLite or PostgreSQL (each test runs on both), used by `store_stream`
+    as the app's history."""
+    database.upgrade(database_url)
+    found = JobHistory(database_url)
     monkeypatch.setattr(history, "_default", found)
     return found
 
@@ -139,18 +140,45 @@ def test_migration_creates_the_database_in_an_empty_folder_and_matches_the_model
     assert version == [(head,)]
     assert {
         "ix_jobs_created_at_id", "ix_jobs_status_created_at_id", "ix_jobs_kind_created_at_id",
-        "ix_jobs_kind_status_created_at_id", "ix_jobs_cache_key",
+        "ix_jobs_kind_status_created_at_id", "ix_jobs_cache_key", "ix_jobs_owner_created_at_id",
     } <= indexes
-    # The committed migrations build exactly what the models describe (no forgotten makemigrations).
+    assert {"jobs_search", "jobs_search_ids"} <= tables  # the prompt search's FTS5 trigram index
+    assert differences_from_models(url) == []
+
+
+def differences_from_models(url: str) -> list[Any]:
+    """What the committed migrations built that the models do not describe, or the reverse
+    (a forgotten makemigrations); the search index is the migration's own."""
     engine = sqlalchemy.create_engine(url)
     with engine.connect() as connection:
-        differences = alembic.autogenerate.compare_metadata(MigrationContext.configure(connection), schema.metadata())
+        context = MigrationContext.configure(connection, opts={"include_object": schema.include_object})
+        differences = alembic.autogenerate.compare_metadata(context, schema.metadata())
     engine.dispose()
-    assert differences == []
+    return differences
 
 
-def test_two_processes_starting_at_once_migrate_one_after_the_other(tmp_path: Path):
-    url = f"sqlite:///{tmp_path / 'studio.db'}"
+def test_migration_builds_an_empty_postgres_database_and_matches_the_models(fresh_postgres: str):
+    database.upgrade(fresh_postgres)
+    database.upgrade(fresh_postgres)  # at every start: a current database is left alone
+    head = ScriptDirectory.from_config(database.alembic_config()).get_current_head()
+    assert run_sql(fresh_postgres, "SELECT version_num FROM alembic_version") == [(head,)]
+    tables = {row[0] for row in run_sql(fresh_postgres, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+    assert {"jobs", "images", "accounts", "auth_sessions", "api_tokens", "alembic_version"} <= tables
+    indexes = dict(run_sql(fresh_postgres, "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'jobs'"))
+    assert "gin_trgm_ops" in indexes["ix_jobs_prompt_trgm"]
+    assert {"ix_jobs_created_at_id", "ix_jobs_status_created_at_id", "ix_jobs_owner_created_at_id"} <= set(indexes)
+    # Every timestamp keeps its time zone: none shifts on a server that is not set to UTC.
+    naive = run_sql(
+        fresh_postgres,
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
+        "AND data_type = 'timestamp without time zone'",
+    )
+    assert naive == []
+    assert differences_from_models(fresh_postgres) == []
+
+
+def test_two_processes_starting_at_once_migrate_one_after_the_other(database_url: str):
+    url = database_url
     errors: list[BaseException] = []
 
     def start() -> None:
@@ -318,23 +346,7 @@ def test_a_retried_job_id_starts_over(engine_url, job_history, store):
     assert [image.index for image in detail.partials] == [0, 1, 2] and detail.final is not None
 
 
-# ----- interrupted, cache, delete -------------------------------------------------------------------
-
-
-def test_mark_interrupted_ends_only_running_jobs(job_history):
-    for job_id, status in (("a", "running"), ("b", "completed"), ("c", "running")):
-        job_history.start(job_id, job_info(job_id), 1200, 600)
-        if status == "completed":
-            job_history.finish(job_id, "failed")
-    job_history.add_image("a", history.SavedImage("partial", 0, "/files/a/step-1.png", "/files/a/p.webp", "/files/a/t.webp", 10, 8, 8))
-    assert job_history.mark_interrupted() == 2
-    assert job_history.mark_interrupted() == 0
-    statuses = {job.id: job.status for job in job_history.gallery(GalleryQuery()).jobs}
-    assert statuses == {"a": "interrupted", "b": "failed", "c": "interrupted"}
-    interrupted = job_history.detail("a")
-    assert len(interrupted.partials) == 1 and "stopped" in interrupted.job.error_message.render("en")
-    job_history.finish("a", "cancelled")  # a late end does not overwrite the verdict
-    assert job_history.detail("a").job.status == "interrupted"
+# ----- cache, delete -------------------------------------------------------------------
 
 
 def test_the_cache_finds_only_a_completed_identical_request(engine_url, job_history, store):
@@ -378,8 +390,8 @@ def test_delete_removes_rows_and_files(engine_url, job_history, store):
     assert job_history.delete("job-delete", store) is True
     assert not folder.exists()
     assert job_history.detail("job-delete") is None
-    with sqlite3.connect(job_history.url.removeprefix("sqlite:///")) as connection:
-        assert connection.execute("SELECT count(*) FROM images WHERE job_id = 'job-delete'").fetchone() == (0,)
+    assert run_sql(job_history.url, "SELECT count(*) FROM images WHERE job_id = 'job-delete'") == [(0,)]
+    assert job_history.gallery(GalleryQuery(search="Delete me")).total == 0  # gone from the search index too
     assert job_history.delete("job-delete", store) is False
     assert store.job_dir("job-keep").exists() and job_history.detail("job-keep") is not None
 
