@@ -7,7 +7,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from email_image_app.domain import history
+from email_image_app.domain import history, job_leases
 from email_image_app.domain import settings
 from email_image_app.domain.access import EngineGate, SignedInFiles, engine_key
 from email_image_app.domain.studio_api import StudioApi
@@ -58,7 +58,8 @@ app = rx.App(
         rx.script(src="/image_editor.js"),
     ],
 )
-app.register_lifespan_task(history.interrupted_jobs_swept)
+# Jobs whose process died become `interrupted` once their lease expires: at start, then periodically.
+app.register_lifespan_task(job_leases.leases_swept)
 # `AuthState.check` first on every page: who is there decides what the page shows. The pages' own
 # on-load handlers check again themselves (a page's look is not its protection).
 app.add_page(

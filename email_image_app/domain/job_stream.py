@@ -17,6 +17,7 @@ from email_image_app.domain import imaging
 from email_image_app.domain.formatting import file_extension
 from email_image_app.domain.error_messages import describe_error
 from email_image_app.domain.history import JobHistory, SavedImage, default_history
+from email_image_app.domain.job_leases import LeaseKeeper
 from email_image_app.domain.job_records import JobInfo
 from email_image_app.domain.messages import Message
 from email_image_app.imagegen.events import ImageCompleted, ImageUsage, IncompleteStreamError, PartialImage, StreamEvent
@@ -229,6 +230,8 @@ class JobRecorder:
         self.started = started
         self.enabled = True
         self.partials = 0
+        # This process's lease on the job while it runs, so no other process's sweep ends it.
+        self.lease = LeaseKeeper(history, job_id)
 
     def elapsed_ms(self) -> int:
         return round((time.monotonic() - self.started) * 1000)
@@ -244,14 +247,18 @@ class JobRecorder:
                 self.enabled = False  # no row to update: skip the rest instead of logging each
 
     async def start(self, info: JobInfo, width: int, height: int) -> None:
-        await self._run("start", self.history.start, self.job_id, info, width, height)
+        await self._run("start", self.history.start, self.job_id, info, width, height, lease=self.lease.lease)
+        if self.enabled:
+            self.lease.keep()
 
     async def image(self, image: SavedImage) -> None:
         self.partials += image.kind == "partial"
         await self._run("an image", self.history.add_image, self.job_id, image)
 
     async def complete(self, final: SavedImage, usage: ImageUsage | None, duration_ms: int) -> None:
+        self.lease.stop()
         await self._run("completion", self.history.complete, self.job_id, final, usage=usage, duration_ms=duration_ms)
 
     async def finish(self, status: str, error: Message | None = None) -> None:
+        self.lease.stop()
         await self._run(status, self.history.finish, self.job_id, status, error=error, duration_ms=self.elapsed_ms())
