@@ -1,6 +1,7 @@
 """The same test on both databases the app supports: `database_url` is a fresh, empty database —
 a SQLite file in the test's folder, or a database of its own on the session's PostgreSQL server
-(`tests/services.py`), dropped afterwards. Import the fixture into a test module to use it."""
+(`tests/services.py`), dropped afterwards. A plugin of `tests/conftest.py`: any test may ask for
+them."""
 
 from __future__ import annotations
 

@@ -4,7 +4,6 @@ test on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 import sqlalchemy
@@ -15,7 +14,6 @@ from email_image_app.domain.accounts import AccountError, Accounts
 from email_image_app.domain.history import JobHistory, SavedImage
 from email_image_app.domain.job_records import JobInfo
 from email_image_app.imagegen.events import ImageUsage
-from tests.databases import database_url, fresh_postgres  # noqa: F401 (fixtures)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from PIL import Image
 from email_image_app.domain.messages import Message, message
 from email_image_app.domain import database
 from email_image_app.domain import history, schema
-from email_image_app.domain import job_records
+from email_image_app.domain import job_records, job_search
 from email_image_app.domain import cancellation
 from email_image_app.domain import stored_results
 from email_image_app.domain.history import GalleryQuery, JobHistory, cache_key_of
@@ -35,7 +35,7 @@ from email_image_app.imagegen.events import AuthenticationError, IncompleteStrea
 from email_image_app.imagegen.options import ImageOptions
 from email_image_app.imagegen.server import create_engine_app
 from email_image_app.domain.store import ImageStore
-from tests.databases import database_url, fresh_postgres, run_sql  # noqa: F401 (fixtures)
+from tests.databases import run_sql
 from tests.loopback import serve_asgi
 
 OFFLINE = history.OFFLINE_PROVIDER_LABEL
@@ -508,3 +508,43 @@ def test_form_settings_come_back_as_the_form_had_them(job_history):
         prompt="Gift cards", model="gpt-image-1.5", size="400x400", quality="low", background="white",
         output_format="webp", compression=70, partial_images=1,
     )
+
+
+def test_the_count_stops_past_the_page_shown_and_grows_as_one_pages_on(job_history, monkeypatch):
+    seed(job_history, 60)
+    monkeypatch.setattr(history, "COUNT_AHEAD", 10)
+    first = job_history.gallery(GalleryQuery(page_size=24))
+    assert (first.total, first.more, first.pages) == (34, True, 2)
+    second = job_history.gallery(GalleryQuery(page=2, page_size=24))
+    assert (second.total, second.more, second.pages, second.page) == (58, True, 3, 2)
+    last = job_history.gallery(GalleryQuery(page=3, page_size=24))
+    assert (last.total, last.more, last.pages) == (60, False, 3)
+    assert [job.id for job in last.jobs] == [f"job-{n}" for n in range(11, -1, -1)]
+
+
+PROMPTS = {
+    "fr": "Soldes d'été ☀️ à Paris, SNEAKERS rouges", "up": "ÉTÉ EN VILLE", "zh": "红色运动鞋 夏季 sale",
+    "pct": "50% off shoes", "under": "snake_case sale", "quote": 'The "best" summer sale',
+    "mixed": "Gold CONFETTI on navy", "plain": "gold confetti, gold ribbons",
+}
+
+
+@pytest.mark.parametrize("search", ["été", "ÉTÉ", "☀️", "红色运动鞋", "夏季 sale", "50%", "e_c", "SALE", '"best"',
+                                    "gold confetti", "Confetti navy", "zz", "nothing"])
+def test_the_search_index_finds_what_reading_every_prompt_finds(job_history, monkeypatch, search):
+    """Through the trigram index or by reading the prompts (SQLite asks the index how common a
+    word is first; PostgreSQL's planner decides), the same jobs."""
+    for job_id, prompt in PROMPTS.items():
+        job_history.start(job_id, job_info(prompt), 400, 400)
+    expected = {job_id for job_id, prompt in PROMPTS.items() if all(
+        any(form in prompt for form in (word, word.lower(), word.upper(), word.capitalize())) or word.lower() in prompt.lower()
+        for word in search.split()
+    )}
+
+    def found() -> set[str]:
+        return {job.id for job in job_history.gallery(GalleryQuery(search=search)).jobs}
+
+    monkeypatch.setattr(job_search, "RARE_MATCHES", 10**9)  # every word looked up in the index
+    through_index = found()
+    monkeypatch.setattr(job_search, "RARE_MATCHES", 1)  # every word read from the prompts
+    assert through_index == found() == expected

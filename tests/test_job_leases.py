@@ -21,7 +21,6 @@ from email_image_app.domain.store import ImageStore
 from email_image_app.imagegen.client import OFFLINE_API_KEY, ImageStreamClient
 from email_image_app.imagegen.options import ImageOptions
 from email_image_app.imagegen.server import create_engine_app
-from tests.databases import database_url, fresh_postgres  # noqa: F401 (fixtures)
 from tests.loopback import serve_asgi
 
 

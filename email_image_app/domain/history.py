@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any, Sequence
 
 from sqlalchemy import or_
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlmodel import Session, col, delete, func, select, update
 
 from email_image_app.domain import database
@@ -36,6 +36,9 @@ from email_image_app.domain.store import ImageStore
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 24
+# The gallery counts its matches up to this many past the page shown ("More than 1,000 jobs"):
+# counting every job a common word finds among a million would cost more than the page itself.
+COUNT_AHEAD = 1000
 OFFLINE_PROVIDER_LABEL = Provider.for_url(OFFLINE_BASE_URL, OFFLINE_API_KEY).label
 
 
@@ -82,9 +85,10 @@ class GalleryQuery:
 @dataclass(frozen=True)
 class GalleryPage:
     jobs: list[Job]
-    total: int
+    total: int  # exact, unless `more`: then at least this many (pages up to it counted)
     page: int
     pages: int
+    more: bool = False  # more jobs match than were counted
 
 
 @dataclass(frozen=True)
@@ -108,7 +112,7 @@ _NO_OUTCOME: dict[str, Any] = dict(
 )
 
 
-def _gallery_filters(query: GalleryQuery, dialect: str) -> list[Any]:
+def _gallery_filters(query: GalleryQuery, dialect: str, connection: Connection | None) -> list[Any]:
     conditions: list[Any] = []
     if query.kind:
         conditions.append(col(Job.kind) == query.kind)
@@ -116,18 +120,20 @@ def _gallery_filters(query: GalleryQuery, dialect: str) -> list[Any]:
         conditions.append(col(Job.status) == query.status)
     if query.owner_id is not None:
         conditions.append(col(Job.owner_id) == query.owner_id)
-    conditions.extend(prompt_conditions(query.search, dialect))
+    conditions.extend(prompt_conditions(query.search, dialect, connection))
     return conditions
 
 
-def gallery_count(query: GalleryQuery, dialect: str) -> Any:
-    return select(func.count()).select_from(Job).where(*_gallery_filters(query, dialect))
+def gallery_count(query: GalleryQuery, limit: int, dialect: str, connection: Connection | None = None) -> Any:
+    """How many jobs match, counting no further than `limit`."""
+    matching = select(col(Job.id)).where(*_gallery_filters(query, dialect, connection)).limit(limit)
+    return select(func.count()).select_from(matching.subquery())
 
 
-def gallery_page(query: GalleryQuery, page: int, dialect: str) -> Any:
+def gallery_page(query: GalleryQuery, page: int, dialect: str, connection: Connection | None = None) -> Any:
     return (
         select(Job)
-        .where(*_gallery_filters(query, dialect))
+        .where(*_gallery_filters(query, dialect, connection))
         .order_by(col(Job.created_at).desc(), col(Job.id).desc())
         .offset((page - 1) * query.page_size)
         .limit(query.page_size)
@@ -283,13 +289,17 @@ class JobHistory:
     # ----- reading -----
 
     def gallery(self, query: GalleryQuery) -> GalleryPage:
-        """One page of jobs, newest first, with the filters of `query`."""
+        """One page of jobs, newest first, with the filters of `query`; the count goes
+        `COUNT_AHEAD` jobs past the page asked for, so every page stays reachable."""
+        limit = max(1, query.page) * query.page_size + COUNT_AHEAD
         with self._session() as session:
-            total = session.exec(gallery_count(query, self.dialect)).one()
+            connection = session.connection()
+            counted = session.exec(gallery_count(query, limit + 1, self.dialect, connection)).one()
+            total, more = min(counted, limit), counted > limit
             pages = max(1, math.ceil(total / query.page_size))
             page = min(max(1, query.page), pages)
-            jobs = session.exec(gallery_page(query, page, self.dialect)).all()
-        return GalleryPage(jobs=list(jobs), total=total, page=page, pages=pages)
+            jobs = session.exec(gallery_page(query, page, self.dialect, connection)).all()
+        return GalleryPage(jobs=list(jobs), total=total, page=page, pages=pages, more=more)
 
     def detail(self, job_id: str) -> JobDetail | None:
         with self._session() as session:

@@ -1,15 +1,18 @@
 """The prompt search of the gallery: each word must appear in the prompt, as a substring, whatever
-its case. One condition per word, written for the database's own trigram index (made by the
-migration `c4e8f1a2b3d7`) so a million prompts are not read one by one:
+its case — the same results as the search always gave (a LIKE per word, with the case forms SQLite's
+ASCII-only LIKE needs) — but answered from the database's trigram index (made by the migration
+`c4e8f1a2b3d7`) so a million prompts are not read one by one:
 
-- PostgreSQL: `prompt ILIKE '%word%'`, which `pg_trgm`'s GIN index answers. ILIKE folds case by
-  the database's ctype: a UTF-8 one (what `initdb` gives in a UTF-8 environment) folds 'ÉTÉ' to
-  'été'; a `C` ctype folds ASCII only, as SQLite's LIKE does.
-- SQLite: a phrase `MATCH` on the FTS5 trigram table `jobs_search`: a phrase of trigrams matches
-  exactly where the word is a substring, with Unicode case folding (the tokenizer's).
+- PostgreSQL: `prompt ILIKE '%form%'` per case form, which `pg_trgm`'s GIN index answers; the
+  planner weighs the index against walking the newest jobs first (a common word finds a page at once).
+- SQLite has no such planner for its FTS5 index, so the search asks it: a word with few matches
+  (under `RARE_MATCHES`) is looked up in the FTS5 trigram table (`MATCH` on a phrase: a phrase of
+  trigrams matches where the word is a substring, case folded), then checked with LIKE as always;
+  a common word is checked with LIKE while walking the newest jobs, which finds a page within a
+  few hundred rows.
 
-A word under 3 characters has no trigram: it is checked by reading the prompts (today's LIKE, with
-the case forms SQLite's ASCII-only LIKE needs), which a longer word in the same search narrows.
+A word under 3 characters has no trigram: it is checked by reading prompts (LIKE), narrowed by any
+longer word or filter of the same query. Two common words that rarely appear together read many.
 """
 
 from __future__ import annotations
@@ -18,13 +21,16 @@ import unicodedata
 from typing import Any
 
 import sqlalchemy
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlmodel import col
 
 from email_image_app.domain.job_records import Job
 
 MAX_SEARCH_WORDS = 8
 TRIGRAM = 3  # characters: a shorter word cannot use a trigram index
+# SQLite: a word found in fewer prompts is looked up in the index (a short list to sort by date);
+# a commoner one is checked while walking the newest jobs (a page is a few hundred rows away).
+RARE_MATCHES = 1000
 
 # The SQLite index's tables, for queries only (the migration creates them; no model describes them).
 _search_metadata = sqlalchemy.MetaData()
@@ -46,27 +52,36 @@ def search_words(search: str) -> list[str]:
     return [unicodedata.normalize("NFC", word) for word in search.split()[:MAX_SEARCH_WORDS]]
 
 
-def prompt_conditions(search: str, dialect: str) -> list[Any]:
-    """The WHERE conditions for `search` on a database of `dialect` ("sqlite", "postgresql", ...)."""
+def prompt_conditions(search: str, dialect: str, connection: sqlalchemy.Connection | None = None) -> list[Any]:
+    """The WHERE conditions for `search` on a database of `dialect` ("sqlite", "postgresql", ...).
+    On SQLite, `connection` lets it ask the index how common each word is (without: rare)."""
     conditions = []
     for word in search_words(search):
-        if len(word) < TRIGRAM:
-            conditions.append(_scanned(word))
-        elif dialect == "sqlite":
-            conditions.append(_fts_match(word))
-        else:
-            conditions.append(col(Job.prompt).ilike(f"%{_escape_like(word)}%", escape="\\"))
+        conditions.append(_scanned(word))
+        if dialect == "sqlite" and len(word) >= TRIGRAM and _is_rare(word, connection):
+            conditions.append(col(Job.id).in_(_fts_matches(word)))
     return conditions
 
 
-def _fts_match(word: str) -> Any:
-    phrase = '"' + word.replace('"', '""') + '"'  # FTS5 query syntax: one quoted phrase, taken literally
-    matching = (
+def _phrase(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'  # FTS5 query syntax: one quoted phrase, taken literally
+
+
+def _fts_matches(word: str) -> Any:
+    return (
         select(_search_ids.c.job_id)
         .join(_search, _search.c.rowid == _search_ids.c.search_id)
-        .where(_search.c.prompt.op("MATCH")(phrase))
+        .where(_search.c.prompt.op("MATCH")(_phrase(word)))
     )
-    return col(Job.id).in_(matching)
+
+
+def _is_rare(word: str, connection: sqlalchemy.Connection | None) -> bool:
+    if connection is None:
+        return True
+    probe = select(func.count()).select_from(
+        select(_search.c.rowid).where(_search.c.prompt.op("MATCH")(_phrase(word))).limit(RARE_MATCHES).subquery()
+    )
+    return connection.execute(probe).scalar_one() < RARE_MATCHES
 
 
 def _scanned(word: str) -> Any:
