@@ -57,7 +57,7 @@ def prompt_conditions(search: str, dialect: str, connection: sqlalchemy.Connecti
     On SQLite, `connection` lets it ask the index how common each word is (without: rare)."""
     conditions = []
     for word in search_words(search):
-        conditions.append(_scanned(word))
+        conditions.append(_scanned(word, dialect))
         if dialect == "sqlite" and len(word) >= TRIGRAM and _is_rare(word, connection):
             conditions.append(col(Job.id).in_(_fts_matches(word)))
     return conditions
@@ -84,8 +84,13 @@ def _is_rare(word: str, connection: sqlalchemy.Connection | None) -> bool:
     return connection.execute(probe).scalar_one() < RARE_MATCHES
 
 
-def _scanned(word: str) -> Any:
-    return or_(*(col(Job.prompt).ilike(f"%{_escape_like(form)}%", escape="\\") for form in _case_forms(word)))
+def _scanned(word: str, dialect: str) -> Any:
+    """The word's LIKE test: SQLite's LIKE ignores ASCII case by itself (lower() on every prompt
+    would only cost time), ILIKE elsewhere; a word with other letters is tried in its case forms."""
+    forms = [word] if word.isascii() else _case_forms(word)
+    prompt = col(Job.prompt)
+    like = prompt.like if dialect == "sqlite" else prompt.ilike
+    return or_(*(like(f"%{_escape_like(form)}%", escape="\\") for form in forms))
 
 
 def _escape_like(text: str) -> str:
