@@ -44,6 +44,13 @@ http {{
 }}
 """
 
+# No replica is ever marked down: a request that finds one gone (refused, or a pooled connection
+# to a replica that restarted) goes on to the next one (proxy_next_upstream), so a tab reconnecting
+# after its replica died, or an image asked for then, is never told "502" while another is up, and
+# a replica that comes back takes traffic at once. A refusal costs no time; a host that does not
+# answer at all costs proxy_connect_timeout (3 s).
+UPSTREAM_OPTIONS = "max_fails=0"
+
 
 def render_template(text: str, values: dict[str, str]) -> str:
     """`${NAME}` replaced for the names given, every other `$...` left for nginx (as the official
@@ -76,7 +83,7 @@ def write_config(folder: Path, logs: Path, port: int, upstreams: list[str], stat
         TEMPLATE.read_text(),
         {
             "STUDIO_LISTEN": str(port),
-            "STUDIO_UPSTREAMS": " ".join(f"server {upstream};" for upstream in upstreams),
+            "STUDIO_UPSTREAMS": " ".join(f"server {upstream} {UPSTREAM_OPTIONS};" for upstream in upstreams),
             "STUDIO_STATIC": str(static_root),
         },
     )

@@ -24,6 +24,7 @@ class ScriptedProvider:
         self.engine = self.app.state.engine
         self.open_prompts: list[str] = []
         self.seen_prompts: list[str] = []
+        self.cut_prompts: list[str] = []  # streams that closed before their last byte was sent
         self.max_open: dict[str, int] = {}
         self._holds: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
@@ -42,8 +43,9 @@ class ScriptedProvider:
         return gate
 
     def ended_early(self, word: str) -> int:
-        """Streams with `word` in their prompt that the client closed before the end."""
-        return sum(word in prompt for prompt in self.engine._ended_early_prompts)
+        """Streams with `word` in their prompt that ended before their last byte: the client
+        closed them (what a provider sees of a Cancel)."""
+        return sum(word in prompt for prompt in self.cut_prompts)
 
     def streams_for(self, word: str) -> int:
         """Streams asked for so far whose prompt contains `word`."""
@@ -76,15 +78,20 @@ class ScriptedProvider:
 
         gate = next((event for word, event in self._holds.items() if word in prompt), None)
         partials_sent = 0
+        finished = False
 
         async def held_send(message: Message) -> None:
-            nonlocal partials_sent
+            nonlocal partials_sent, finished
             if gate is not None and message["type"] == "http.response.body" and partials_sent >= 1:
-                while not gate.is_set():
-                    await asyncio.sleep(0.02)  # polling a thread's event from this loop
+                while not gate.wait(0):
+                    # An SSE comment now and then, as providers send to keep a stream alive: it
+                    # also tells the server that the client left (the send fails), as a real one would.
+                    await send({"type": "http.response.body", "body": b": held\n\n", "more_body": True})
+                    await asyncio.sleep(0.1)
             await send(message)
-            if message["type"] == "http.response.body" and b"partial_image" in message.get("body", b""):
-                partials_sent += 1
+            if message["type"] == "http.response.body":
+                partials_sent += b"partial_image" in message.get("body", b"")
+                finished = finished or not message.get("more_body", False)
 
         with self._lock:
             self.open_prompts.append(prompt)
@@ -96,6 +103,8 @@ class ScriptedProvider:
         finally:
             with self._lock:
                 self.open_prompts.remove(prompt)
+                if not finished:
+                    self.cut_prompts.append(prompt)
 
 
 @pytest.fixture(scope="session")

@@ -78,10 +78,10 @@ def test_a_job_runs_to_its_final_image_and_its_log_replays_to_a_late_follower(bu
 
     live, replayed = asyncio.run(scenario())
     kinds = [type(event).__name__ for event in live]
-    assert kinds == ["Started", "StepSaved", "StepSaved", "FinalSaved", "JobEnded"]
+    assert kinds == ["Accepted", "Started", "StepSaved", "StepSaved", "FinalSaved", "JobEnded"]
     assert live[-1] == JobEnded(COMPLETED, partials=2)
     assert replayed == live
-    final = live[3]
+    final = live[4]
     assert isinstance(final, FinalSaved) and (final.width, final.height) == (600, 300)
     row = default_history().detail(final.url.split("/")[2])
     assert row is not None and row.job.status == "completed"

@@ -25,7 +25,7 @@ from email_image_app.domain.file_names import filename_stem
 from email_image_app.domain.job_stream import FinalSaved, JobTarget, StepSaved
 from email_image_app.domain.jobs.bus import job_bus
 from email_image_app.domain.jobs.event_log import START, TICK, is_after
-from email_image_app.domain.jobs.events import CANCELLED, COMPLETED, JobEnded, Queued, Started
+from email_image_app.domain.jobs.events import CANCELLED, COMPLETED, Accepted, JobEnded, Queued, Started
 from email_image_app.domain.jobs.spec import JobSpec
 from email_image_app.domain.job_records import JobInfo
 from email_image_app.domain.messages import message
@@ -97,6 +97,9 @@ class ImageRunState(ImageOptionsState, mixin=True):
     queue_ahead: int = 0  # while queued: how many jobs go first
     # Following the job's log: the last position shown, which follower is current (a reconnect
     # starts a new one), when the run started (wall clock: a resumed follower counts from it).
+    # The job this tab runs or ran last, kept in the tab (sessionStorage): a tab whose server-side
+    # state is gone (its replica crashed, the server restarted) finds its run again by it.
+    tab_job: str = rx.SessionStorage("")
     _seen_position: str = START
     _follow_generation: int = 0
     _started_at: float = 0.0
@@ -155,7 +158,7 @@ class ImageRunState(ImageOptionsState, mixin=True):
         self.stage = STAGE_REQUEST_SENT
         self.progress = int(progress_for(0, self.partial_images + 1))
         self.notices = [notice.to_dict() for notice in option_notices(self.model, self.quality, options)]
-        self.job_id = job_id
+        self.job_id = self.tab_job = job_id
         self._seen_position = START
         self._follow_generation += 1
         self._started_at = time.time()
@@ -231,14 +234,41 @@ class ImageRunState(ImageOptionsState, mixin=True):
     @rx.event(background=True)
     async def resume_run(self):
         """On (re)load: a run this tab started goes on being shown, from the last step it saw, by
-        whichever process the tab is connected to now (the job's log outlives the one that asked)."""
+        whichever process the tab is connected to now (the job's log outlives the one that asked).
+        A tab whose state was lost starts over from the log of the job it keeps (`tab_job`)."""
         async with self:
-            if not self.running or not self.job_id or await require_signed_in(self) is None:
+            who = await require_signed_in(self)
+            if who is None:
+                return
+            job_id = self.job_id if self.running else ""
+            lost = not job_id and not self.stage and bool(self.tab_job)
+            if lost:
+                job_id = self.tab_job
+            if not job_id:
                 return
             self._follow_generation += 1
-            generation, job_id = self._follow_generation, self.job_id
+            generation = self._follow_generation
+        if lost:
+            accepted = await job_bus().accepted(job_id)
+            async with self:
+                if self._follow_generation != generation:
+                    return
+                if accepted is None or accepted.owner_id != who.account_id:
+                    self.tab_job = ""  # gone (its log expired), or not this person's
+                    return
+                self._show_accepted(job_id, accepted)
         async for browser_event in self._follow_job(job_id, generation):
             yield browser_event
+
+    def _show_accepted(self, job_id: str, accepted: Accepted) -> None:
+        """A run found again by its log's first event: shown from the start of its log."""
+        self._clear_run()
+        self.job_id = job_id
+        self.partial_images = accepted.partial_images
+        self._run_model = accepted.model
+        self._started_at = accepted.submitted_at
+        self._seen_position = START
+        self.stage = STAGE_REQUEST_SENT
 
     async def _follow_job(self, job_id: str, generation: int) -> AsyncIterator[rx.event.EventSpec]:
         """Mirror the job's log into the state from the last position applied: steps, the final

@@ -15,7 +15,7 @@ from email_image_app.domain.history import default_history
 from email_image_app.domain.job_leases import lease_interval, sweep_once
 from email_image_app.domain.jobs.cancel_channel import MemoryCancels, RedisCancels
 from email_image_app.domain.jobs.event_log import START, MemoryEventLog, RedisEventLog, follow
-from email_image_app.domain.jobs.events import INTERRUPTED, JobEnded
+from email_image_app.domain.jobs.events import INTERRUPTED, Accepted, JobEnded
 from email_image_app.domain.jobs.spec import JobSpec
 from email_image_app.domain.jobs.stream_slots import MemorySlots, RedisSlots, SlotGroup
 from email_image_app.domain.messages import message
@@ -51,10 +51,27 @@ class JobBus:
         self.broker: Any = None  # the queue's taskiq broker (`queue.broker_for`)
 
     async def submit(self, spec: JobSpec) -> None:
-        """Queue `spec` for a worker (this process's own in memory mode)."""
+        """Queue `spec` for a worker (this process's own in memory mode); its log opens with what
+        was asked (`Accepted`)."""
         from email_image_app.domain.jobs.queue import enqueue  # the broker needs the bus first
 
+        accepted = Accepted(
+            kind=spec.kind,
+            prompt=spec.prompt,
+            model=spec.options.model,
+            quality=spec.options.quality,
+            partial_images=spec.options.partial_images,
+            owner_id=spec.info.owner_id if spec.info else None,
+            submitted_at=spec.submitted_at,
+        )
+        await self.log.append(spec.job_id, accepted)
         await enqueue(self, spec)
+
+    async def accepted(self, job_id: str) -> Accepted | None:
+        """What the job's log says was asked; None for a job this installation does not know (any
+        more: logs expire) — a page then has nothing to pick up."""
+        found = await self.log.read(job_id, START, 0)
+        return found[0][1] if found and isinstance(found[0][1], Accepted) else None
 
     async def cancel(self, job_id: str) -> None:
         await self.cancels.cancel(job_id)

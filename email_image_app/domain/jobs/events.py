@@ -1,4 +1,5 @@
-"""What a job's log holds, in order: `Queued` (how many are ahead), `Started`, a `StepSaved` per
+"""What a job's log holds, in order: `Accepted` (what was asked, by whom), `Queued` (how many are
+ahead), `Started`, a `StepSaved` per
 partial image, `FinalSaved`, for a campaign tile `EmailSaved` (and `RateLimitWait` while the
 provider says 429), then exactly one `JobEnded`. Each event crosses Redis as a small JSON object."""
 
@@ -16,6 +17,20 @@ from email_image_app.imagegen.events import ImageUsage
 
 # How a job ended (the history's statuses).
 COMPLETED, FAILED, CANCELLED, INTERRUPTED = "completed", "failed", "cancelled", "interrupted"
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """The job was queued: what a page needs to show it again from its log alone (a tab whose
+    state was lost — its replica crashed — finds its run by id), and who may see it."""
+
+    kind: str
+    prompt: str
+    model: str
+    quality: str
+    partial_images: int
+    owner_id: int | None
+    submitted_at: float  # wall clock (time.time())
 
 
 @dataclass(frozen=True)
@@ -45,9 +60,10 @@ class JobEnded:
         return self.status == COMPLETED
 
 
-JobEvent = Union[Queued, Started, StepSaved, FinalSaved, EmailSaved, RateLimitWait, JobEnded]
+JobEvent = Union[Accepted, Queued, Started, StepSaved, FinalSaved, EmailSaved, RateLimitWait, JobEnded]
 
 _TYPES: dict[str, type] = {
+    "accepted": Accepted,
     "queued": Queued,
     "started": Started,
     "step": StepSaved,

@@ -109,6 +109,7 @@ async def run_job(spec: JobSpec, bus: JobBus) -> None:
             final_seen = final_seen or isinstance(item, FinalSaved)
             await bus.log.append(job_id, item)  # type: ignore[arg-type]
     except cancellation.RunCancelled:
+        logger.info("job %s cancelled after %d step(s)", job_id, partials)
         ended = JobEnded(CANCELLED, partials=partials)
     except asyncio.CancelledError:  # the worker is stopping past its drain: the job did not finish
         await asyncio.shield(
