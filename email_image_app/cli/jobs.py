@@ -19,7 +19,8 @@ from typing import AsyncIterator, Iterable, Mapping
 from email_image_app.cli.errors import RunFailed
 from email_image_app.cli.provider import IN_PROCESS_BASE_URL, open_client
 from email_image_app.domain.jobs.bus import JobBus, job_bus
-from email_image_app.domain.jobs.event_log import TICK
+from email_image_app.domain.campaign.tile_logs import follow_logs
+from email_image_app.domain.jobs.event_log import START
 from email_image_app.domain.jobs.events import JobEnded, JobEvent
 from email_image_app.domain.jobs.provider import use_job_client
 from email_image_app.domain.jobs.queue import jobs_served
@@ -78,30 +79,12 @@ async def open_job_tier(env: Mapping[str, str] = os.environ) -> AsyncIterator[Jo
 async def follow_jobs(bus: JobBus, job_ids: Iterable[str]) -> AsyncIterator[tuple[str, JobEvent]]:
     """(job id, event) as the jobs' logs grow, each log in its order, until every job has ended.
     A log that cannot be read (Redis gone) ends the command: RunFailed."""
-    found: asyncio.Queue[tuple[str, JobEvent | BaseException]] = asyncio.Queue()
-
-    async def pump(job_id: str) -> None:
-        try:
-            async for item in bus.follow(job_id):
-                if item is not TICK:
-                    await found.put((job_id, item[1]))  # type: ignore[index]
-        except Exception as exc:
-            await found.put((job_id, exc))
-
-    ids = list(job_ids)
-    pumps = [asyncio.create_task(pump(job_id), name=f"cli-follow-{job_id}") for job_id in ids]
-    left = len(ids)
-    try:
-        while left:
-            job_id, event = await found.get()
-            if isinstance(event, BaseException):
-                raise RunFailed(f"the job's log could not be read ({type(event).__name__}: {event}).")
-            yield job_id, event
-            left -= isinstance(event, JobEnded)
-    finally:
-        for task in pumps:
-            task.cancel()
-        await asyncio.gather(*pumps, return_exceptions=True)
+    async with contextlib.aclosing(follow_logs(bus, {job_id: START for job_id in job_ids})) as batches:
+        async for batch in batches:
+            for job_id, _, event in batch:
+                if isinstance(event, Exception):
+                    raise RunFailed(f"the job's log could not be read ({type(event).__name__}: {event}).")
+                yield job_id, event  # type: ignore[misc]
 
 
 def failure_message(ended: JobEnded, provider: Provider) -> str:

@@ -12,7 +12,7 @@ Tiles hold references only (URLs, labels, small numbers); bytes stay in the stor
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import logging
 import math
 import time
@@ -22,10 +22,11 @@ import reflex as rx
 
 from email_image_app.domain.campaign.plan import BYTE_BUDGETS
 from email_image_app.domain.campaign.runner import EmailRendition, EmailSaved, RateLimitWait, tile_job
+from email_image_app.domain.campaign.tile_logs import Found, follow_logs
 from email_image_app.domain.error_messages import describe_error
 from email_image_app.domain.job_stream import FinalSaved, StepSaved
 from email_image_app.domain.jobs.bus import job_bus
-from email_image_app.domain.jobs.event_log import START, TICK, is_after
+from email_image_app.domain.jobs.event_log import START, is_after
 from email_image_app.domain.jobs.events import CANCELLED, COMPLETED, JobEnded, Queued, Started
 from email_image_app.domain.jobs.spec import JobSpec
 from email_image_app.domain.messages import Message, message
@@ -50,8 +51,6 @@ logger = logging.getLogger(__name__)
 # Percent shown between the final image and its email-ready rendition (compression takes a moment).
 COMPRESSING_PROGRESS = 97
 TICK_SECONDS = 1.0
-
-Found = tuple[str, str, object]  # (job id, position, event) from a tile's log; position "" for a failure
 
 
 class CampaignRunState(rx.State):
@@ -259,13 +258,11 @@ class CampaignRunState(rx.State):
             seconds_per_event = expected_seconds_per_event(
                 self._run_meta.get("quality", "auto"), offline=current_provider().is_offline
             )
-        found: asyncio.Queue[Found] = asyncio.Queue()
-        pumps = [asyncio.create_task(_pump(job_id, after, found)) for job_id, after in followed.items()]
         last_event_at: dict[str, float] = {}
         next_tick = time.monotonic() + TICK_SECONDS
-        try:
-            while True:
-                batch = await _next_batch(found, max(0.0, next_tick - time.monotonic()))
+        worth_a_preview = False
+        async with contextlib.aclosing(follow_logs(job_bus(), followed, idle=TICK_SECONDS)) as batches:
+            async for batch in batches:
                 now = time.monotonic()
                 async with self:
                     if self._follow_generation != generation or self.campaign_id != campaign_id:
@@ -278,9 +275,11 @@ class CampaignRunState(rx.State):
                         continue
                     worth_a_preview = await self._end_run()
                 break
-        finally:
-            for pump in pumps:
-                pump.cancel()
+            else:  # every log followed ended (or none was left to follow)
+                async with self:
+                    if self.campaign_id != campaign_id or any(t.status not in ENDED_STATUSES for t in self.tiles):
+                        return  # a tile retried meanwhile: its own follower ends the run
+                    worth_a_preview = await self._end_run()
         yield AuthState.refresh_budget
         if worth_a_preview:
             yield CampaignExportState.publish_preview
@@ -372,33 +371,6 @@ class CampaignRunState(rx.State):
         self.elapsed_s = int(time.time() - self._started_at)
         export = await self.get_state(CampaignExportState)
         return export.take_contents(self.campaign_id, self.tiles, self._requests, self._tile_jobs, self._run_meta)
-
-
-async def _next_batch(found: asyncio.Queue[Found], timeout: float) -> list[Found]:
-    """What the tiles' logs brought: waits up to `timeout` s for the first, then takes all there is
-    (one hold of the state lock for a burst of events)."""
-    try:
-        first = await asyncio.wait_for(found.get(), timeout)
-    except asyncio.TimeoutError:
-        return []
-    batch = [first]
-    while not found.empty():
-        batch.append(found.get_nowait())
-    return batch
-
-
-async def _pump(job_id: str, after: str, found: asyncio.Queue[Found]) -> None:
-    """One tile's log into the follower's queue; a log that cannot be read is reported as such."""
-    try:
-        async for item in job_bus().follow(job_id, after):
-            if item is not TICK:
-                position, event = item  # type: ignore[misc]
-                await found.put((job_id, position, event))
-    except asyncio.CancelledError:
-        raise
-    except Exception as exc:
-        logger.exception("campaign: the log of job %s could not be read", job_id)
-        await found.put((job_id, "", exc))
 
 
 def _estimate_usd(request: TileRequest) -> float:
