@@ -18,7 +18,12 @@ target_metadata = schema.metadata()
 
 def run_migrations(connection: sqlalchemy.Connection) -> None:
     # Batch mode: SQLite can only change a table by copying it.
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        include_object=schema.include_object,  # the search index is the migration's own
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -652,6 +652,10 @@ export const STUDIO_MESSAGES = {
 "{count} jobs · Page {page} of {pages}",
 "{count} tâches · Page {page} sur {pages}"
 ],
+"history_count_more": [
+"More than {count} jobs · Page {page}",
+"Plus de {count} tâches · Page {page}"
+],
 "history_count_one": [
 "{count} job · Page {page} of {pages}",
 "{count} tâche · Page {page} sur {pages}"

@@ -38,12 +38,12 @@ def seed(job_history: JobHistory, count: int) -> None:
     jobs, images = [], []
     for n in range(count):
         job_id = f"{n:024x}"
-        status = rng.choices(history.JOB_STATUSES, weights=(1, 85, 6, 5, 3))[0]
+        status = rng.choices(job_records.JOB_STATUSES, weights=(1, 85, 6, 5, 3))[0]
         created = now - timedelta(seconds=rng.randrange(365 * 86400))
         prompt = " ".join(rng.choice(WORDS) for _ in range(rng.randrange(6, 30)))
         jobs.append(
             dict(
-                id=job_id, kind=rng.choices(history.JOB_KINDS, weights=(70, 20, 10))[0], status=status,
+                id=job_id, kind=rng.choices(job_records.JOB_KINDS, weights=(70, 20, 10))[0], status=status,
                 prompt=prompt, model="gpt-image-1.5", provider="OpenAI",
                 options={"size": "1536x1024", "quality": "medium", "output_format": "png", "partial_images": 3},
                 target_width=1200, target_height=600, created_at=created,
@@ -70,24 +70,34 @@ def _image_row(job_id: str, kind: str, index: int) -> dict[str, object]:
     )
 
 
-def timed(action: Callable[[], object], runs: int) -> tuple[float, float]:
-    """Median and slowest milliseconds over `runs` calls (after one warm-up call)."""
+def durations_ms(action: Callable[[], object], runs: int) -> list[float]:
+    """Milliseconds of `runs` calls, shortest first (after one warm-up call)."""
     action()
     durations = []
     for _ in range(runs):
         start = time.perf_counter()
         action()
         durations.append((time.perf_counter() - start) * 1000)
-    return statistics.median(durations), max(durations)
+    return sorted(durations)
+
+
+def timed(action: Callable[[], object], runs: int) -> tuple[float, float]:
+    """Median and slowest milliseconds over `runs` calls."""
+    durations = durations_ms(action, runs)
+    return statistics.median(durations), durations[-1]
 
 
 def query_plan(job_history: JobHistory, query: GalleryQuery) -> str:
-    statement = history.gallery_page(query, query.page)
+    """The plan of a gallery page's query, on one line: SQLite's EXPLAIN QUERY PLAN, or
+    PostgreSQL's EXPLAIN without its cost figures and filter details."""
     engine = database.engine(job_history.url)
-    sql = str(statement.compile(engine, compile_kwargs={"literal_binds": True}))
     with engine.connect() as connection:
-        rows = connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql).fetchall()
-    return "; ".join(row[-1] for row in rows)
+        statement = history.gallery_page(query, query.page, job_history.dialect, connection)
+        sql = str(statement.compile(engine, compile_kwargs={"literal_binds": True}))
+        if job_history.dialect == "sqlite":
+            return "; ".join(row[-1] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
+        lines = [row[0].strip() for row in connection.exec_driver_sql("EXPLAIN " + sql)]
+    return "; ".join(line.split("  (")[0] for line in lines if not line.startswith(("Sort Key", "Filter", "Recheck")))
 
 
 def main() -> None:

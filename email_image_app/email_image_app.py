@@ -65,7 +65,6 @@ app = rx.App(
         rx.script(src="/image_editor.js"),
     ],
 )
-app.register_lifespan_task(history.interrupted_jobs_swept)
 # The job tier: leases, the sweep of a dead process's jobs, Cancels from other processes, and —
 # unless a worker process of its own runs them (`EMAIL_IMAGE_WORKER=off`) — the jobs themselves.
 app.register_lifespan_task(jobs_served, take_jobs=settings.embedded_worker())

@@ -70,7 +70,7 @@ class RunningCluster(RunningApp):
         return wait_for_web(self.plan, name)
 
 
-def cluster_plan(folder: Path, redis: Redis, postgres: Postgres) -> ClusterPlan:
+def cluster_plan(folder: Path, redis: Redis, postgres: Postgres, provider_url: str) -> ClusterPlan:
     database = ensure_database(postgres, "cluster")
     return ClusterPlan(
         folder=folder,
@@ -81,7 +81,10 @@ def cluster_plan(folder: Path, redis: Redis, postgres: Postgres) -> ClusterPlan:
         workers=CLUSTER_WORKERS or 1,
         embedded_workers=CLUSTER_WORKERS == 0,
         extra_env={
-            "OPENAI_API_KEY": "",  # the offline engine, whatever the shell running the tests has
+            # A paid provider, scripted on loopback: it sees what OpenAI would (open streams,
+            # disconnects) and can hold a run mid-way (tests/scripted_provider.py).
+            "OPENAI_API_KEY": "sk-test-cluster",
+            "OPENAI_BASE_URL": provider_url + "/v1",
             "LOCAL_ENGINE_STEP_DELAY": STEP_DELAY,
             "LOCAL_ENGINE_FAULTS": "1",  # the browser tests use the [[engine:...]] markers
             # A killed process's jobs lapse within seconds (the tests wait for it), not 15 s.
@@ -91,9 +94,13 @@ def cluster_plan(folder: Path, redis: Redis, postgres: Postgres) -> ClusterPlan:
 
 
 @pytest.fixture(scope="session")
-def cluster(tmp_path_factory: pytest.TempPathFactory, redis_server: Redis, postgres_server: Postgres) -> Iterator[RunningCluster]:
-    plan = cluster_plan(tmp_path_factory.mktemp("cluster"), redis_server, postgres_server)
+def cluster(
+    tmp_path_factory: pytest.TempPathFactory, redis_server: Redis, postgres_server: Postgres, scripted_provider
+) -> Iterator[RunningCluster]:
+    provider, provider_url = scripted_provider
+    plan = cluster_plan(tmp_path_factory.mktemp("cluster"), redis_server, postgres_server, provider_url)
     running = RunningCluster(plan)
+    running.provider = provider
     running.session_token, running.api_token, running.admin_id = seed_admin(plan.shared_data, url=plan.db_url)
     try:
         start_cluster(plan)

@@ -25,8 +25,9 @@ from email_image_app.domain.access import SESSION_COOKIE
 from email_image_app.domain.accounts import Accounts
 from tests.loopback import free_port
 
-# Redis and PostgreSQL, and the whole cluster on them, started once per run when a test asks for them.
-pytest_plugins = ["tests.services", "tests.cluster_fixture"]
+# Redis and PostgreSQL (and the whole cluster on them) started once per run when a test asks for them;
+# `database_url`: each database in turn.
+pytest_plugins = ["tests.services", "tests.databases", "tests.scripted_provider", "tests.cluster_fixture"]
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -1,11 +1,12 @@
-"""Accounts, sessions, API tokens and budgets on a real (SQLite) database, migrated as the app does."""
+"""Accounts, sessions, API tokens and budgets on a real database, migrated as the app does: each
+test on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
+import sqlalchemy
 from sqlalchemy import text
 
 from email_image_app.domain import database, spending
@@ -16,10 +17,9 @@ from email_image_app.imagegen.events import ImageUsage
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'studio.db'}"
-    database.upgrade(url)
-    return url
+def db_url(database_url: str) -> str:
+    database.upgrade(database_url)
+    return database_url
 
 
 @pytest.fixture
@@ -148,3 +148,18 @@ def test_the_default_budget_comes_from_the_environment(accounts, monkeypatch):
     assert accounts.create("ana@example.com", "correct horse battery").monthly_budget_usd == 25.0
     monkeypatch.setenv("EMAIL_IMAGE_DEFAULT_BUDGET", "")
     assert accounts.create("bob@example.com", "correct horse battery").monthly_budget_usd is None
+
+
+def test_sessions_keep_their_times_on_a_postgres_server_not_set_to_utc(fresh_postgres: str):
+    """The server's time zone must not shift a stored moment (the columns keep their zone)."""
+    name = sqlalchemy.engine.make_url(fresh_postgres).database
+    setup = sqlalchemy.create_engine(fresh_postgres, poolclass=sqlalchemy.pool.NullPool)
+    with setup.begin() as connection:
+        connection.exec_driver_sql(f"ALTER DATABASE \"{name}\" SET timezone TO 'America/New_York'")
+    setup.dispose()
+    database.upgrade(fresh_postgres)
+    accounts = Accounts(fresh_postgres)
+    member = accounts.create("ana@example.com", "correct horse battery")
+    assert abs(accounts.by_email("ana@example.com").created_at - datetime.now(timezone.utc)) < timedelta(minutes=1)
+    assert accounts.signed_in(accounts.open_session(member.id, lifetime=timedelta(hours=1))) is not None
+    assert accounts.signed_in(accounts.open_session(member.id, lifetime=timedelta(seconds=-1))) is None

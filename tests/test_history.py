@@ -23,7 +23,7 @@ from PIL import Image
 from email_image_app.domain.messages import Message, message
 from email_image_app.domain import database
 from email_image_app.domain import history, schema
-from email_image_app.domain import job_records
+from email_image_app.domain import job_records, job_search
 from email_image_app.domain import cancellation
 from email_image_app.domain import stored_results
 from email_image_app.domain.history import GalleryQuery, JobHistory, cache_key_of
@@ -35,6 +35,7 @@ from email_image_app.imagegen.events import AuthenticationError, IncompleteStrea
 from email_image_app.imagegen.options import ImageOptions
 from email_image_app.imagegen.server import create_engine_app
 from email_image_app.domain.store import ImageStore
+from tests.databases import run_sql
 from tests.loopback import serve_asgi
 
 OFFLINE = history.OFFLINE_PROVIDER_LABEL
@@ -54,11 +55,11 @@ def slow_engine_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def job_history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> JobHistory:
-    """A migrated SQLite file in a fresh folder, used by `store_stream` as the app's history."""
-    url = f"sqlite:///{tmp_path / 'data' / 'studio.db'}"
-    database.upgrade(url)
-    found = JobHistory(url)
+def job_history(database_url: str, monkeypatch: pytest.MonkeyPatch) -> JobHistory:
+    """A migrated database, SQLite or PostgreSQL (each test runs on both), used by `store_stream`
+    as the app's history."""
+    database.upgrade(database_url)
+    found = JobHistory(database_url)
     monkeypatch.setattr(history, "_default", found)
     return found
 
@@ -139,18 +140,45 @@ def test_migration_creates_the_database_in_an_empty_folder_and_matches_the_model
     assert version == [(head,)]
     assert {
         "ix_jobs_created_at_id", "ix_jobs_status_created_at_id", "ix_jobs_kind_created_at_id",
-        "ix_jobs_kind_status_created_at_id", "ix_jobs_cache_key",
+        "ix_jobs_kind_status_created_at_id", "ix_jobs_cache_key", "ix_jobs_owner_created_at_id",
     } <= indexes
-    # The committed migrations build exactly what the models describe (no forgotten makemigrations).
+    assert {"jobs_search", "jobs_search_ids"} <= tables  # the prompt search's FTS5 trigram index
+    assert differences_from_models(url) == []
+
+
+def differences_from_models(url: str) -> list[Any]:
+    """What the committed migrations built that the models do not describe, or the reverse
+    (a forgotten makemigrations); the search index is the migration's own."""
     engine = sqlalchemy.create_engine(url)
     with engine.connect() as connection:
-        differences = alembic.autogenerate.compare_metadata(MigrationContext.configure(connection), schema.metadata())
+        context = MigrationContext.configure(connection, opts={"include_object": schema.include_object})
+        differences = alembic.autogenerate.compare_metadata(context, schema.metadata())
     engine.dispose()
-    assert differences == []
+    return differences
 
 
-def test_two_processes_starting_at_once_migrate_one_after_the_other(tmp_path: Path):
-    url = f"sqlite:///{tmp_path / 'studio.db'}"
+def test_migration_builds_an_empty_postgres_database_and_matches_the_models(fresh_postgres: str):
+    database.upgrade(fresh_postgres)
+    database.upgrade(fresh_postgres)  # at every start: a current database is left alone
+    head = ScriptDirectory.from_config(database.alembic_config()).get_current_head()
+    assert run_sql(fresh_postgres, "SELECT version_num FROM alembic_version") == [(head,)]
+    tables = {row[0] for row in run_sql(fresh_postgres, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+    assert {"jobs", "images", "accounts", "auth_sessions", "api_tokens", "alembic_version"} <= tables
+    indexes = dict(run_sql(fresh_postgres, "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'jobs'"))
+    assert "gin_trgm_ops" in indexes["ix_jobs_prompt_trgm"]
+    assert {"ix_jobs_created_at_id", "ix_jobs_status_created_at_id", "ix_jobs_owner_created_at_id"} <= set(indexes)
+    # Every timestamp keeps its time zone: none shifts on a server that is not set to UTC.
+    naive = run_sql(
+        fresh_postgres,
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
+        "AND data_type = 'timestamp without time zone'",
+    )
+    assert naive == []
+    assert differences_from_models(fresh_postgres) == []
+
+
+def test_two_processes_starting_at_once_migrate_one_after_the_other(database_url: str):
+    url = database_url
     errors: list[BaseException] = []
 
     def start() -> None:
@@ -318,23 +346,7 @@ def test_a_retried_job_id_starts_over(engine_url, job_history, store):
     assert [image.index for image in detail.partials] == [0, 1, 2] and detail.final is not None
 
 
-# ----- interrupted, cache, delete -------------------------------------------------------------------
-
-
-def test_mark_interrupted_ends_only_running_jobs(job_history):
-    for job_id, status in (("a", "running"), ("b", "completed"), ("c", "running")):
-        job_history.start(job_id, job_info(job_id), 1200, 600)
-        if status == "completed":
-            job_history.finish(job_id, "failed")
-    job_history.add_image("a", history.SavedImage("partial", 0, "/files/a/step-1.png", "/files/a/p.webp", "/files/a/t.webp", 10, 8, 8))
-    assert job_history.mark_interrupted() == 2
-    assert job_history.mark_interrupted() == 0
-    statuses = {job.id: job.status for job in job_history.gallery(GalleryQuery()).jobs}
-    assert statuses == {"a": "interrupted", "b": "failed", "c": "interrupted"}
-    interrupted = job_history.detail("a")
-    assert len(interrupted.partials) == 1 and "stopped" in interrupted.job.error_message.render("en")
-    job_history.finish("a", "cancelled")  # a late end does not overwrite the verdict
-    assert job_history.detail("a").job.status == "interrupted"
+# ----- cache, delete -------------------------------------------------------------------
 
 
 def test_the_cache_finds_only_a_completed_identical_request(engine_url, job_history, store):
@@ -377,8 +389,8 @@ def test_delete_removes_rows_and_files(engine_url, job_history, store):
     assert job_history.delete("job-delete", store) is True
     assert store.names("job-delete") == []
     assert job_history.detail("job-delete") is None
-    with sqlite3.connect(job_history.url.removeprefix("sqlite:///")) as connection:
-        assert connection.execute("SELECT count(*) FROM images WHERE job_id = 'job-delete'").fetchone() == (0,)
+    assert run_sql(job_history.url, "SELECT count(*) FROM images WHERE job_id = 'job-delete'") == [(0,)]
+    assert job_history.gallery(GalleryQuery(search="Delete me")).total == 0  # gone from the search index too
     assert job_history.delete("job-delete", store) is False
     assert store.names("job-keep") and job_history.detail("job-keep") is not None
 
@@ -495,3 +507,43 @@ def test_form_settings_come_back_as_the_form_had_them(job_history):
         prompt="Gift cards", model="gpt-image-1.5", size="400x400", quality="low", background="white",
         output_format="webp", compression=70, partial_images=1,
     )
+
+
+def test_the_count_stops_past_the_page_shown_and_grows_as_one_pages_on(job_history, monkeypatch):
+    seed(job_history, 60)
+    monkeypatch.setattr(history, "COUNT_AHEAD", 10)
+    first = job_history.gallery(GalleryQuery(page_size=24))
+    assert (first.total, first.more, first.pages) == (34, True, 2)
+    second = job_history.gallery(GalleryQuery(page=2, page_size=24))
+    assert (second.total, second.more, second.pages, second.page) == (58, True, 3, 2)
+    last = job_history.gallery(GalleryQuery(page=3, page_size=24))
+    assert (last.total, last.more, last.pages) == (60, False, 3)
+    assert [job.id for job in last.jobs] == [f"job-{n}" for n in range(11, -1, -1)]
+
+
+PROMPTS = {
+    "fr": "Soldes d'été ☀️ à Paris, SNEAKERS rouges", "up": "ÉTÉ EN VILLE", "zh": "红色运动鞋 夏季 sale",
+    "pct": "50% off shoes", "under": "snake_case sale", "quote": 'The "best" summer sale',
+    "mixed": "Gold CONFETTI on navy", "plain": "gold confetti, gold ribbons",
+}
+
+
+@pytest.mark.parametrize("search", ["été", "ÉTÉ", "☀️", "红色运动鞋", "夏季 sale", "50%", "e_c", "SALE", '"best"',
+                                    "gold confetti", "Confetti navy", "zz", "nothing"])
+def test_the_search_index_finds_what_reading_every_prompt_finds(job_history, monkeypatch, search):
+    """Through the trigram index or by reading the prompts (SQLite asks the index how common a
+    word is first; PostgreSQL's planner decides), the same jobs."""
+    for job_id, prompt in PROMPTS.items():
+        job_history.start(job_id, job_info(prompt), 400, 400)
+    expected = {job_id for job_id, prompt in PROMPTS.items() if all(
+        any(form in prompt for form in (word, word.lower(), word.upper(), word.capitalize())) or word.lower() in prompt.lower()
+        for word in search.split()
+    )}
+
+    def found() -> set[str]:
+        return {job.id for job in job_history.gallery(GalleryQuery(search=search)).jobs}
+
+    monkeypatch.setattr(job_search, "RARE_MATCHES", 10**9)  # every word looked up in the index
+    through_index = found()
+    monkeypatch.setattr(job_search, "RARE_MATCHES", 1)  # every word read from the prompts
+    assert through_index == found() == expected

@@ -1,6 +1,7 @@
 """Nothing lost on restart: the app is killed (SIGKILL, its whole process group) while a generation
-streams; started again on the same data folder, it shows the job `interrupted` with the partial
-images received before the kill, served and valid.
+streams; started again on the same data folder, it shows the job `interrupted` — once the killed
+process's lease on it has expired (a short one here) — with the partial images received before the
+kill, served and valid.
 
 A second production app beside the session's: its own port, data folder and build folder."""
 
@@ -26,6 +27,8 @@ pytestmark = pytest.mark.browser
 
 # Long enough between two partials to kill the app after the first one and before the final.
 STEP_DELAY = "2.0"
+# The killed process's lease on its job lapses this long after its last renewal.
+LEASE_SECONDS = "2"
 
 
 def wait_for_first_partial(history: JobHistory, word: str, timeout: float = 60) -> Job:
@@ -38,6 +41,13 @@ def wait_for_first_partial(history: JobHistory, word: str, timeout: float = 60) 
     raise AssertionError("no partial image was recorded in time")
 
 
+def wait_for_status(history: JobHistory, job_id: str, status: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while history.detail(job_id).job.status != status:
+        assert time.monotonic() < deadline, f"job {job_id} did not become {status} in time"
+        time.sleep(0.05)  # polling another process's database
+
+
 def assert_served_image(app: RunningApp, url: str) -> None:
     response = httpx.get(app.url + url, cookies=app.cookies, timeout=5)
     assert response.status_code == 200, url
@@ -47,7 +57,10 @@ def assert_served_image(app: RunningApp, url: str) -> None:
 
 def test_a_killed_app_keeps_the_partials_and_marks_the_job_interrupted(browser, tmp_path: Path):
     data_dir, log_path = tmp_path / "data", tmp_path / "app.log"
-    extra_env = {"REFLEX_WEB_WORKDIR": str(tmp_path / "web"), "LOCAL_ENGINE_STEP_DELAY": STEP_DELAY}
+    extra_env = {
+        "REFLEX_WEB_WORKDIR": str(tmp_path / "web"), "LOCAL_ENGINE_STEP_DELAY": STEP_DELAY,
+        "EMAIL_IMAGE_LEASE_SECONDS": LEASE_SECONDS,
+    }
     history = JobHistory(f"sqlite:///{data_dir / 'studio.db'}")
     word = "zq" + secrets.token_hex(4)
 
@@ -73,8 +86,8 @@ def test_a_killed_app_keeps_the_partials_and_marks_the_job_interrupted(browser, 
 
     restarted = start_app(free_port(), data_dir, log_path, extra_env=extra_env)
     try:
+        wait_for_status(history, running.id, "interrupted")  # the restarted app's lease sweep
         after = history.detail(running.id)
-        assert after.job.status == "interrupted"
         assert [image.url for image in after.partials] == [image.url for image in before_kill.partials]
         for image in after.partials:
             for url in (image.url, image.preview_url, image.thumb_url):

@@ -21,7 +21,7 @@ from email_image_app.pages.history.state import HistoryState
 from email_image_app.pages.history.view import history_page
 from email_image_app.state.language import LanguageState
 from tests.signed_in import Person, make_person, session_root, substate, use_database
-from tests.test_history import job_history  # noqa: F401  (the fixture: a migrated SQLite history, used by the page)
+from tests.test_history import job_history  # noqa: F401  (the fixture: a migrated history, SQLite then PostgreSQL, used by the page)
 
 
 @pytest.fixture

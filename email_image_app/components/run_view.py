@@ -242,14 +242,18 @@ def offline_note() -> rx.Component:
 def run_controls(
     state: Any, *, label_key: str, running_key: str, icon: str, on_click: Any, disabled: Any, button_id: str
 ) -> rx.Component:
-    """The page's run button ("Generate", "Edit Image"), reading "<running_key> N%" during a run,
-    with Cancel beside it while the run goes."""
+    """The page's run button ("Generate", "Edit Image"), reading "<running_key> N%" during a run and
+    "Retry" after a failed or interrupted one, with Cancel beside it while the run goes."""
     return rx.hstack(
         rx.button(
             rx.cond(
                 state.running,
                 rx.fragment(rx.spinner(size="2"), tr(running_key), " ", state.progress, tr("percent")),
-                rx.fragment(rx.icon(icon, size=16), tr(label_key)),
+                rx.cond(
+                    state.stage == "failed",
+                    rx.fragment(rx.icon("rotate-ccw", size=16), tr("retry")),
+                    rx.fragment(rx.icon(icon, size=16), tr(label_key)),
+                ),
             ),
             on_click=on_click,
             disabled=disabled,

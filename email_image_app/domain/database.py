@@ -43,17 +43,27 @@ def sqlite_path(url: str) -> Path | None:
 
 
 def engine(url: str | None = None) -> Engine:
-    """One pooled engine per URL and process, tuned for SQLite."""
+    """One pooled engine per URL and process, tuned for SQLite or a database server."""
     url = url or database_url()
     found = _engines.get(url)
     if found is None:
-        is_sqlite = sqlite_path(url) is not None or make_url(url).get_backend_name() == "sqlite"
-        # SQLite connections are used from worker threads (asyncio.to_thread), not only their creator.
-        found = sqlalchemy.create_engine(url, connect_args={"check_same_thread": False} if is_sqlite else {})
-        if is_sqlite:
+        if is_sqlite(url):
+            # SQLite connections are used from worker threads (asyncio.to_thread), not only their creator.
+            found = sqlalchemy.create_engine(url, connect_args={"check_same_thread": False})
             sqlalchemy.event.listen(found, "connect", _tune_sqlite_connection)
+        else:
+            # A server restarted under a running replica leaves dead pooled connections: test first.
+            found = sqlalchemy.create_engine(url, pool_pre_ping=True)
         _engines[url] = found
     return found
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def is_postgres(url: str) -> bool:
+    return make_url(url).get_backend_name() == "postgresql"
 
 
 def _tune_sqlite_connection(dbapi_connection, _record) -> None:
@@ -72,12 +82,16 @@ def alembic_config() -> alembic.config.Config:
     return config
 
 
+# Any fixed number: every process of the app asks PostgreSQL for the same advisory lock.
+POSTGRES_MIGRATION_LOCK = 0x5EED_1A6E_0012
+
+
 @contextlib.contextmanager
-def _migration_lock(url: str) -> Iterator[None]:
+def _sqlite_migration_lock(url: str) -> Iterator[None]:
     """One migrating process at a time per SQLite file (`reflex run` imports the app twice)."""
     path = sqlite_path(url)
     if path is None:
-        yield  # server databases: a deployment migrates from one process
+        yield  # in-memory: one process by definition
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_name(path.name + ".migrate-lock"), "w") as lock_file:
@@ -89,9 +103,13 @@ def _migration_lock(url: str) -> Iterator[None]:
 
 
 def upgrade(url: str | None = None) -> None:
-    """Create the database, or bring it to the newest schema; does nothing when it is current."""
+    """Create the database, or bring it to the newest schema; does nothing when it is current.
+
+    Replicas start at once: on SQLite a file lock, on PostgreSQL an advisory lock taken by the
+    migration's own transaction, lets one process migrate while the others wait, then find the
+    schema current. PostgreSQL changes its schema inside that transaction: all or nothing."""
     url = url or database_url()
-    with _migration_lock(url):
+    with _sqlite_migration_lock(url) if is_sqlite(url) else contextlib.nullcontext():
         # A throwaway engine: the app module is imported in a process that then forks workers,
         # and pooled connections must not cross a fork.
         migration_engine = sqlalchemy.create_engine(url, poolclass=NullPool)
@@ -100,6 +118,9 @@ def upgrade(url: str | None = None) -> None:
                 with migration_engine.connect() as connection:
                     connection.exec_driver_sql("PRAGMA journal_mode=WAL")
             with migration_engine.begin() as connection:
+                if is_postgres(url):
+                    # Released when the transaction ends, whether it commits or fails.
+                    connection.execute(sqlalchemy.text("SELECT pg_advisory_xact_lock(:key)"), {"key": POSTGRES_MIGRATION_LOCK})
                 config = alembic_config()
                 config.attributes["connection"] = connection
                 alembic.command.upgrade(config, "head")

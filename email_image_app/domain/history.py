@@ -1,8 +1,9 @@
 """Job history: every image job (generation, edit, campaign tile) and its images, in the database.
 
-Rows are written while a job runs: the job's row when it starts (status `running`), an image row
-per partial as it lands, then the outcome. So a crash keeps what was received, and the next start
-marks such jobs `interrupted`. Image bytes stay files in the `ImageStore`; rows hold their URLs.
+Rows are written while a job runs: the job's row when it starts (status `running`, with the
+running process's lease), an image row per partial as it lands, then the outcome. So a crash keeps
+what was received, and once the dead process's lease expires, any process's sweep marks the job
+`interrupted` (job_leases.py). Image bytes stay files in the `ImageStore`; rows hold their URLs.
 
 Everything here is synchronous SQL in short sessions, with no page state or components: async
 code goes through `job_stream.JobRecorder` or `asyncio.to_thread`. The tables are job_records.py.
@@ -10,22 +11,22 @@ code goes through `job_stream.JobRecorder` or `asyncio.to_thread`. The tables ar
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
 import hashlib
 import json
 import logging
 import math
-import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, AsyncIterator
+from datetime import datetime
+from typing import Any, Sequence
 
 from sqlalchemy import or_
+from sqlalchemy.engine import Connection, make_url
 from sqlmodel import Session, col, delete, func, select, update
 
 from email_image_app.domain import database
-from email_image_app.domain.job_records import Job, JobImage, JobInfo, message_to_store, utc_now
+from email_image_app.domain.job_records import Job, JobImage, JobInfo, Lease, message_to_store, utc_now
+from email_image_app.domain.job_search import prompt_conditions
 from email_image_app.domain.messages import Message, message
 from email_image_app.imagegen.client import OFFLINE_API_KEY, OFFLINE_BASE_URL, Provider
 from email_image_app.imagegen.events import ImageUsage
@@ -35,7 +36,9 @@ from email_image_app.domain.store import ImageStore
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 24
-MAX_SEARCH_WORDS = 8
+# The gallery counts its matches up to this many past the page shown ("More than 1,000 jobs"):
+# counting every job a common word finds among a million would cost more than the page itself.
+COUNT_AHEAD = 1000
 OFFLINE_PROVIDER_LABEL = Provider.for_url(OFFLINE_BASE_URL, OFFLINE_API_KEY).label
 
 
@@ -88,9 +91,10 @@ class GalleryQuery:
 @dataclass(frozen=True)
 class GalleryPage:
     jobs: list[Job]
-    total: int
+    total: int  # exact, unless `more`: then at least this many (pages up to it counted)
     page: int
     pages: int
+    more: bool = False  # more jobs match than were counted
 
 
 @dataclass(frozen=True)
@@ -114,11 +118,7 @@ _NO_OUTCOME: dict[str, Any] = dict(
 )
 
 
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _gallery_filters(query: GalleryQuery) -> list[Any]:
+def _gallery_filters(query: GalleryQuery, dialect: str, connection: Connection | None) -> list[Any]:
     conditions: list[Any] = []
     if query.kind:
         conditions.append(col(Job.kind) == query.kind)
@@ -126,30 +126,29 @@ def _gallery_filters(query: GalleryQuery) -> list[Any]:
         conditions.append(col(Job.status) == query.status)
     if query.owner_id is not None:
         conditions.append(col(Job.owner_id) == query.owner_id)
-    for word in query.search.split()[:MAX_SEARCH_WORDS]:
-        conditions.append(or_(*(col(Job.prompt).ilike(f"%{_escape_like(form)}%", escape="\\") for form in _case_forms(word))))
+    conditions.extend(prompt_conditions(query.search, dialect, connection))
     return conditions
 
 
-def _case_forms(word: str) -> list[str]:
-    """SQLite's LIKE ignores case for ASCII letters only: 'été' must also find 'Été' and 'ÉTÉ'
-    (scripts without case, Chinese or Arabic, give one form)."""
-    word = unicodedata.normalize("NFC", word)
-    return sorted({word, word.lower(), word.upper(), word.capitalize()})
+def gallery_count(query: GalleryQuery, limit: int, dialect: str, connection: Connection | None = None) -> Any:
+    """How many jobs match, counting no further than `limit`."""
+    matching = select(col(Job.id)).where(*_gallery_filters(query, dialect, connection)).limit(limit)
+    return select(func.count()).select_from(matching.subquery())
 
 
-def gallery_count(query: GalleryQuery) -> Any:
-    return select(func.count()).select_from(Job).where(*_gallery_filters(query))
-
-
-def gallery_page(query: GalleryQuery, page: int) -> Any:
+def gallery_page(query: GalleryQuery, page: int, dialect: str, connection: Connection | None = None) -> Any:
     return (
         select(Job)
-        .where(*_gallery_filters(query))
+        .where(*_gallery_filters(query, dialect, connection))
         .order_by(col(Job.created_at).desc(), col(Job.id).desc())
         .offset((page - 1) * query.page_size)
         .limit(query.page_size)
     )
+
+
+def _lease_expired(now: datetime) -> Any:
+    # No lease at all: a job recorded before leases, or by a process that gave none.
+    return or_(col(Job.lease_expires_at).is_(None), col(Job.lease_expires_at) < now)
 
 
 def _job_cost(job: Job, usage: ImageUsage | None) -> float | None:
@@ -163,6 +162,7 @@ class JobHistory:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        self.dialect = make_url(url).get_backend_name()  # "sqlite", "postgresql": how to search
 
     def _session(self) -> Session:
         # Rows stay readable after commit: callers get plain objects, not live ORM state.
@@ -171,7 +171,8 @@ class JobHistory:
     # ----- recording a job's life -----
 
     def start(self, job_id: str, info: JobInfo, width: int, height: int, *, lease: Lease | None = None) -> None:
-        """Record a job as running. A job id seen before (a retry of the same tile) starts over."""
+        """Record a job as running, held by `lease` (None: no process vouches for it, so the next
+        sweep calls it interrupted). A job id seen before (a retry of the same tile) starts over."""
         fields = dict(
             kind=info.kind,
             status="running",
@@ -184,6 +185,8 @@ class JobHistory:
             parent_id=info.parent_id,
             owner_id=info.owner_id,
             cache_key=cache_key_of(info),
+            lease_holder=lease.holder if lease else None,
+            lease_expires_at=lease.expires_at if lease else None,
             **_NO_OUTCOME,
         )
         with self._session() as session:
@@ -246,25 +249,34 @@ class JobHistory:
             )
             session.commit()
 
-    def renew_leases(self, holder, job_ids, expires_at) -> None:
-        pass
+    # ----- leases (job_leases.py runs the sweep) -----
 
-    def sweep_expired_leases(self, now=None) -> list[str]:
-        return []
-
-    def mark_interrupted(self) -> int:
-        """At start: jobs still `running` belong to a process that died. Returns how many."""
+    def renew_leases(self, holder: str, job_ids: Sequence[str], expires_at: datetime) -> None:
+        """Extend `holder`'s leases on those of `job_ids` still running (one statement for all)."""
+        if not job_ids:
+            return
         with self._session() as session:
-            result = session.exec(
+            session.exec(
                 update(Job)
-                .where(col(Job.status) == "running")
-                .values(
-                    status="interrupted",
-                    error=message_to_store(message("job_interrupted")),
-                )
+                .where(col(Job.id).in_(list(job_ids)), col(Job.status) == "running", col(Job.lease_holder) == holder)
+                .values(lease_expires_at=expires_at)
             )
             session.commit()
-            return result.rowcount or 0
+
+    def sweep_expired_leases(self, now: datetime | None = None) -> list[str]:
+        """Running jobs whose lease is missing or expired belong to a process that died: they
+        become `interrupted` (their images stay). Returns their ids. One statement, so a lease
+        renewed meanwhile is seen and its job left running."""
+        now = now or utc_now()
+        with self._session() as session:
+            swept = session.exec(
+                update(Job)
+                .where(col(Job.status) == "running", _lease_expired(now))
+                .values(status="interrupted", error=message_to_store(message("job_interrupted")))
+                .returning(col(Job.id))
+            ).all()
+            session.commit()
+        return sorted(row[0] for row in swept)
 
     @staticmethod
     def _put_image(session: Session, job_id: str, image: SavedImage) -> None:
@@ -283,13 +295,17 @@ class JobHistory:
     # ----- reading -----
 
     def gallery(self, query: GalleryQuery) -> GalleryPage:
-        """One page of jobs, newest first, with the filters of `query`."""
+        """One page of jobs, newest first, with the filters of `query`; the count goes
+        `COUNT_AHEAD` jobs past the page asked for, so every page stays reachable."""
+        limit = max(1, query.page) * query.page_size + COUNT_AHEAD
         with self._session() as session:
-            total = session.exec(gallery_count(query)).one()
+            connection = session.connection()
+            counted = session.exec(gallery_count(query, limit + 1, self.dialect, connection)).one()
+            total, more = min(counted, limit), counted > limit
             pages = max(1, math.ceil(total / query.page_size))
             page = min(max(1, query.page), pages)
-            jobs = session.exec(gallery_page(query, page)).all()
-        return GalleryPage(jobs=list(jobs), total=total, page=page, pages=pages)
+            jobs = session.exec(gallery_page(query, page, self.dialect, connection)).all()
+        return GalleryPage(jobs=list(jobs), total=total, page=page, pages=pages, more=more)
 
     def detail(self, job_id: str) -> JobDetail | None:
         with self._session() as session:
@@ -344,17 +360,3 @@ def default_history() -> JobHistory:
 def prepare_database() -> None:
     """At app start, before serving: create or migrate the database."""
     database.upgrade(database.database_url())
-
-
-@contextlib.asynccontextmanager
-async def interrupted_jobs_swept() -> AsyncIterator[None]:
-    """A lifespan task: before serving, jobs still `running` were cut short by the previous
-    process's end, so they become `interrupted` (their partial images stay viewable)."""
-    try:
-        count = await asyncio.to_thread(default_history().mark_interrupted)
-    except Exception:  # the app still makes images without its history
-        logger.exception("history: could not mark the jobs of the previous run as interrupted")
-    else:
-        if count:
-            logger.warning("history: %d job(s) left running by the previous run are now interrupted", count)
-    yield

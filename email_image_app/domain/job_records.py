@@ -32,6 +32,16 @@ class JobInfo:
     owner_id: int | None = None  # the account that asked (None: made before accounts, or by the CLI alone)
 
 
+@dataclass(frozen=True)
+class Lease:
+    """A process's claim on a running job: while it is live, no other process calls the job dead.
+    The process renews it (`JobHistory.renew_leases`) well before `expires_at`; once it has passed,
+    any process's sweep marks the job `interrupted` (`JobHistory.sweep_expired_leases`)."""
+
+    holder: str  # settings.replica_id() of the process running the job
+    expires_at: datetime  # UTC
+
+
 def message_to_store(found: Message | None) -> str | None:
     return None if found is None else json.dumps(found.to_dict(), ensure_ascii=False)
 
@@ -62,6 +72,7 @@ class Job(SQLModel, table=True):
         Index("ix_jobs_status_created_at_id", "status", "created_at", "id"),
         Index("ix_jobs_kind_created_at_id", "kind", "created_at", "id"),
         Index("ix_jobs_kind_status_created_at_id", "kind", "status", "created_at", "id"),
+        Index("ix_jobs_owner_created_at_id", "owner_id", "created_at", "id"),  # "Mine"
     )
 
     id: str = Field(primary_key=True, max_length=64)  # the ImageStore folder of its files
@@ -83,11 +94,14 @@ class Job(SQLModel, table=True):
     error: str | None = Field(default=None, sa_type=Text)
     parent_id: str | None = Field(default=None, max_length=64, index=True)
     # The account that asked for it (no foreign key: jobs outlive a deleted account's row).
-    owner_id: int | None = Field(default=None, index=True)
+    owner_id: int | None = None
     cache_key: str = Field(max_length=64, index=True)
     # Kept on the job so one row draws a gallery card: no join to `images` per card.
     partial_count: int = 0
     cover_url: str | None = Field(default=None, max_length=300)
+    # Who runs it and until when (`Lease`); None on jobs made before leases: they count as expired.
+    lease_holder: str | None = Field(default=None, max_length=200)
+    lease_expires_at: datetime | None = None
 
     @property
     def size(self) -> str:

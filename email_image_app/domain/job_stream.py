@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, AsyncIterator
 from email_image_app.domain import imaging
 from email_image_app.domain.formatting import file_extension
 from email_image_app.domain.error_messages import describe_error
-from email_image_app.domain.history import JobHistory, Lease, SavedImage, default_history
+from email_image_app.domain.history import JobHistory, SavedImage, default_history
+from email_image_app.domain.job_leases import LeaseKeeper
 from email_image_app.domain.job_records import JobInfo
 from email_image_app.domain.messages import Message
 from email_image_app.imagegen.options import detect_format
@@ -204,18 +205,17 @@ async def store_stream(
     store: ImageStore = image_store,
     started: float | None = None,
     info: JobInfo | None = None,
-    lease: Lease | None = None,
 ) -> AsyncIterator[StepSaved | FinalSaved]:
     """Store every event of `events` under `job_id`, yielding what was stored as it lands.
 
     With `info`, the job is recorded in the history as it goes: its row when the stream starts
-    (held by `lease`: the process running it keeps it alive), each image as it is stored, then how
+    (with this process's lease on it, renewed while it runs), each image as it is stored, then how
     it ended (completed, failed, or cancelled)."""
     started = time.monotonic() if started is None else started
     recorder: JobRecorder | None = None
     if info is not None:
         recorder = JobRecorder(default_history(), job_id, started)
-        await recorder.start(info, target.width, target.height, lease)
+        await recorder.start(info, target.width, target.height)
     try:
         async for event in events:
             if isinstance(event, PartialImage):
@@ -247,6 +247,8 @@ class JobRecorder:
         self.started = started
         self.enabled = True
         self.partials = 0
+        # This process's lease on the job while it runs, so no other process's sweep ends it.
+        self.lease = LeaseKeeper(history, job_id)
 
     def elapsed_ms(self) -> int:
         return round((time.monotonic() - self.started) * 1000)
@@ -261,15 +263,19 @@ class JobRecorder:
             if action == "start":
                 self.enabled = False  # no row to update: skip the rest instead of logging each
 
-    async def start(self, info: JobInfo, width: int, height: int, lease: Lease | None = None) -> None:
-        await self._run("start", self.history.start, self.job_id, info, width, height, lease=lease)
+    async def start(self, info: JobInfo, width: int, height: int) -> None:
+        await self._run("start", self.history.start, self.job_id, info, width, height, lease=self.lease.lease)
+        if self.enabled:
+            self.lease.keep()
 
     async def image(self, image: SavedImage) -> None:
         self.partials += image.kind == "partial"
         await self._run("an image", self.history.add_image, self.job_id, image)
 
     async def complete(self, final: SavedImage, usage: ImageUsage | None, duration_ms: int) -> None:
+        self.lease.stop()
         await self._run("completion", self.history.complete, self.job_id, final, usage=usage, duration_ms=duration_ms)
 
     async def finish(self, status: str, error: Message | None = None) -> None:
+        self.lease.stop()
         await self._run(status, self.history.finish, self.job_id, status, error=error, duration_ms=self.elapsed_ms())

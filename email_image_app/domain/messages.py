@@ -422,6 +422,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "job_deleted": ("Job and images deleted.", "Tâche et images supprimées."),
     "history_count_one": ("{count} job · Page {page} of {pages}", "{count} tâche · Page {page} sur {pages}"),
     "history_count": ("{count} jobs · Page {page} of {pages}", "{count} tâches · Page {page} sur {pages}"),
+    # History on PostgreSQL, fast prompt search (issue 12): a count that stops past the page shown
+    "history_count_more": ("More than {count} jobs · Page {page}", "Plus de {count} tâches · Page {page}"),
     # Campaign page
     "campaign_title": ("Make a whole email campaign", "Créer toute une campagne d'e-mail"),
     "campaign_subtitle": (

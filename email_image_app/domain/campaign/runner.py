@@ -19,7 +19,6 @@ from typing import AsyncIterator, Callable
 from email_image_app.domain import imaging
 from email_image_app.domain.formatting import file_extension
 from email_image_app.domain.job_stream import FinalSaved, JobTarget, StepSaved, store_stream
-from email_image_app.domain.history import Lease
 from email_image_app.domain.job_records import JobInfo
 from email_image_app.domain.jobs.spec import JobSpec, TileInputs
 from email_image_app.imagegen.options import ImageOptions
@@ -88,7 +87,6 @@ async def tile_stream(
     rendition: EmailRendition,
     *,
     info: JobInfo | None = None,
-    lease: Lease | None = None,
     pause_new_starts: Callable[[float], object] | None = None,
     store: ImageStore = image_store,
 ) -> AsyncIterator[TileItem]:
@@ -99,7 +97,7 @@ async def tile_stream(
     started = time.monotonic()
     for attempt in (1, 2):
         try:
-            stream = store_stream(open_stream(), job_id, target, store=store, started=started, info=info, lease=lease)
+            stream = store_stream(open_stream(), job_id, target, store=store, started=started, info=info)
             async for item in stream:
                 yield item
                 if isinstance(item, FinalSaved):

@@ -8,10 +8,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from datetime import datetime, timedelta, timezone
 from typing import Any, AsyncIterator
 
 from email_image_app.domain import settings
+from email_image_app.domain.history import default_history
+from email_image_app.domain.job_leases import lease_interval, sweep_once
 from email_image_app.domain.jobs.cancel_channel import MemoryCancels, RedisCancels
 from email_image_app.domain.jobs.event_log import START, MemoryEventLog, RedisEventLog, follow
 from email_image_app.domain.jobs.events import INTERRUPTED, JobEnded
@@ -61,46 +62,29 @@ class JobBus:
     def follow(self, job_id: str, after: str = START, *, heartbeat: float = 1.0) -> AsyncIterator[object]:
         return follow(self.log, job_id, after, heartbeat=heartbeat)
 
-    def new_lease(self):
-        """The lease a job starts with: this process holds it for `lease_seconds`."""
-        from email_image_app.domain.history import Lease
-
-        return Lease(self.holder, datetime.now(timezone.utc) + timedelta(seconds=self.lease_seconds))
-
-    async def keep_leases(self) -> None:
-        """Forever: renew the leases (history rows and stream slots) of the jobs this process runs,
-        three times per lease, so that only a dead process's jobs ever lapse."""
-        from email_image_app.domain.history import default_history
-
+    async def keep_slots(self) -> None:
+        """Forever: renew the stream slots of the jobs this process runs, three times per lease,
+        so only a dead process's slots lapse. (Each job's history lease is renewed by its
+        `JobRecorder`: `domain.job_leases`.)"""
         while True:
-            await asyncio.sleep(self.lease_seconds / 3)
-            running = dict(self.holding)
-            if not running:
-                continue
-            until = datetime.now(timezone.utc) + timedelta(seconds=self.lease_seconds)
-            try:
-                await asyncio.to_thread(default_history().renew_leases, self.holder, list(running), until)
-                for job_id, groups in running.items():
+            await asyncio.sleep(lease_interval())
+            for job_id, groups in list(self.holding.items()):
+                try:
                     await self.slots.renew(job_id, groups)
-            except Exception:
-                logger.exception("jobs: could not renew the leases of %d job(s)", len(running))
+                except Exception:
+                    logger.exception("jobs: could not renew the stream slot of job %s", job_id)
 
     async def sweep_lapsed(self) -> None:
-        """Forever: jobs whose process died (lease lapsed) are marked `interrupted` in the history
-        (their steps kept) and their logs end, so whoever follows them sees why."""
-        from email_image_app.domain.history import default_history
-
-        every = self.lease_seconds / 3
+        """Forever, from start: jobs whose process died (lease lapsed) are marked `interrupted` in
+        the history (their steps kept) and their logs end, so whoever follows them sees why."""
+        history = default_history()
         while True:
-            try:
-                lapsed = await asyncio.to_thread(default_history().sweep_expired_leases)
-                for job_id in lapsed:
+            for job_id in await sweep_once(history):
+                try:
                     await self.log.append(job_id, JobEnded(INTERRUPTED, message("job_interrupted")))
-                if lapsed:
-                    logger.info("jobs: %d job(s) of a stopped process marked interrupted", len(lapsed))
-            except Exception:
-                logger.exception("jobs: could not sweep lapsed leases")
-            await asyncio.sleep(every)
+                except Exception:
+                    logger.exception("jobs: could not end the log of interrupted job %s", job_id)
+            await asyncio.sleep(lease_interval())
 
 
 _buses: dict[str | None, JobBus] = {}

@@ -59,11 +59,11 @@ def drain_seconds() -> float:
 
 
 async def serve_jobs(bus: JobBus, stop: asyncio.Event, *, take_jobs: bool = True) -> None:
-    """Run this process's part of the job tier until `stop` is set: renew leases, sweep lapsed
-    ones, hear Cancels and — with Redis and `take_jobs` — take jobs from the queue. On `stop` it
+    """Run this process's part of the job tier until `stop` is set: renew stream slots, sweep
+    lapsed leases, hear Cancels and — with Redis and `take_jobs` — take jobs from the queue. On `stop` it
     takes no new job and lets running ones finish for up to `drain_seconds()`."""
     helpers = [
-        asyncio.create_task(bus.keep_leases(), name="jobs-leases"),
+        asyncio.create_task(bus.keep_slots(), name="jobs-slots"),
         asyncio.create_task(bus.sweep_lapsed(), name="jobs-sweep"),
         asyncio.create_task(bus.cancels.listen(), name="jobs-cancels"),
     ]

@@ -57,9 +57,8 @@ async def _edit_events(spec: JobSpec) -> AsyncIterator[StreamEvent]:
 
 def stored_items(spec: JobSpec, bus: JobBus) -> AsyncIterator[object]:
     """What the job stores, as it lands: steps, the final image (and a tile's email rendition)."""
-    lease = bus.new_lease()
     if spec.kind == "edit":
-        return store_stream(_edit_events(spec), spec.job_id, spec.target, info=spec.info, lease=lease)
+        return store_stream(_edit_events(spec), spec.job_id, spec.target, info=spec.info)
     if spec.kind == "campaign_tile":
         tile = spec.tile
         assert tile is not None
@@ -70,11 +69,10 @@ def stored_items(spec: JobSpec, bus: JobBus) -> AsyncIterator[object]:
             spec.target,
             EmailRendition(tile.email_format, tile.email_background, tile.email_max_bytes),
             info=spec.info,
-            lease=lease,
             pause_new_starts=lambda seconds: bus.slots.pause(campaign_group, seconds),
         )
     return store_stream(
-        job_client().stream_generate(spec.prompt, spec.options), spec.job_id, spec.target, info=spec.info, lease=lease
+        job_client().stream_generate(spec.prompt, spec.options), spec.job_id, spec.target, info=spec.info
     )
 
 

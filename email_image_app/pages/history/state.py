@@ -36,6 +36,7 @@ class HistoryState(rx.State):
     total: int = 0
     page: int = 1
     pages: int = 1
+    more: bool = False  # more jobs match than were counted (`GalleryPage.more`)
     kind_filter: str = ALL
     status_filter: str = ALL
     search: str = ""
@@ -83,7 +84,7 @@ class HistoryState(rx.State):
         self.cards = [
             dataclasses.replace(card_of(job, now), owner_email=emails.get(job.owner_id or 0, "")) for job in found.jobs
         ]
-        self.total, self.page, self.pages = found.total, found.page, found.pages
+        self.total, self.page, self.pages, self.more = found.total, found.page, found.pages, found.more
         self.loaded, self.load_failed = True, False
 
     async def _toast(self, kind: str, key: str) -> rx.event.EventSpec:
@@ -136,7 +137,7 @@ class HistoryState(rx.State):
     @rx.var
     def count_line(self) -> dict[str, Any]:
         """The count under the gallery ("12 jobs · Page 1 of 3"), as a message worded by the page."""
-        key = "history_count_one" if self.total == 1 else "history_count"
+        key = "history_count_more" if self.more else "history_count_one" if self.total == 1 else "history_count"
         return message(key, count=self.total, page=self.page, pages=self.pages).to_dict()
 
     @rx.var
