@@ -20,7 +20,7 @@ from email_image_app.pages.account import AccountState, account_page
 from email_image_app.pages.admin import AdminState, admin_page
 from email_image_app.pages.edit.state import EditState
 from email_image_app.pages.edit.view import edit_page
-from email_image_app.pages.campaign import campaign_page
+from email_image_app.pages.campaign import CampaignRunState, campaign_page
 from email_image_app.pages.generate.state import GenerateState
 from email_image_app.pages.generate.view import generate_page
 from email_image_app.pages.history import HistoryState, history_page
@@ -83,7 +83,8 @@ app.add_page(
     on_load=[AuthState.check, HistoryState.load],
 )
 app.add_page(
-    signed_in_only(campaign_page), route="/campaign", title="Campaign · Email Image Studio", on_load=AuthState.check
+    signed_in_only(campaign_page), route="/campaign", title="Campaign · Email Image Studio",
+    on_load=[AuthState.check, CampaignRunState.resume_campaign],
 )
 app.add_page(
     admins_only(admin_page), route="/admin", title="Admin · Email Image Studio", on_load=[AuthState.check, AdminState.load]

@@ -291,3 +291,21 @@ def test_a_failed_tile_says_why_in_english_then_in_french_after_a_switch(page, a
     assert page.inner_text("#tile-product-1 .tile-status") == "Échec"
     assert page.inner_text("#campaign-progress").strip() == "1 sur 2 terminées"
     assert "1 en échec" in page.inner_text("#campaign-results")
+
+
+def test_a_reload_mid_campaign_picks_the_tiles_up_where_they_are(page, app_server):
+    open_campaign(page, app_server.url, "Reload week")
+    type_products(page, [("Desk lamp", "Brass")])
+    page.click("#generate-campaign")
+    page.wait_for_selector("#tile-hero img[alt^='Step']")
+
+    page.reload()  # the tab's run goes on in the job tier; the page follows it again from where it was
+    page.evaluate(RECORD_TILE_IMAGES)
+    wait_for_statuses(page, {"hero": "completed", "product-1": "completed"})
+    page.wait_for_function("document.querySelector('#campaign-progress').innerText.trim() === '2 of 2 done'")
+    assert page.locator("#tile-hero img[alt='Final']").count() == 1
+    page.wait_for_function("!document.querySelector('#download-zip').disabled")
+    with page.expect_download() as download_info:
+        page.click("#download-zip")
+    manifest = json.loads(zipfile.ZipFile(download_info.value.path()).read("manifest.json"))
+    assert [record["slot"] for record in manifest["images"]] == ["hero", "product-1"]

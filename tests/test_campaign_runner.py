@@ -1,14 +1,16 @@
-"""The campaign's fan-out (bounded concurrency, rate-limit pause) and one tile's stream, without a
-browser: fake streams, a store in a temporary folder."""
+"""A campaign's tiles on the job tier (its "images at once" limit, order, retries, cancels, the
+429 pause) against the offline engine on loopback, and one tile's stream with fake streams and a
+store in a temporary folder; no browser."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
 import io
+import json
 import time
 from pathlib import Path
-from typing import AsyncIterator
+from typing import Any, AsyncIterator, Iterator
 
 import pytest
 from PIL import Image
@@ -17,12 +19,24 @@ from email_image_app.domain.campaign.runner import (
     EmailRendition,
     EmailSaved,
     RateLimitWait,
-    TileFanout,
+    tile_job,
     tile_stream,
 )
+from email_image_app.domain.database import upgrade
 from email_image_app.domain.job_stream import FinalSaved, JobTarget, StepSaved
+from email_image_app.domain.jobs import bus as bus_module
+from email_image_app.domain.jobs.bus import job_bus
+from email_image_app.domain.jobs.event_log import TICK
+from email_image_app.domain.jobs.events import CANCELLED, COMPLETED, FAILED, JobEnded, Queued, Started
+from email_image_app.domain.jobs.provider import use_job_client
+from email_image_app.domain.jobs.queue import jobs_served
+from email_image_app.domain.jobs.spec import JobSpec
+from email_image_app.imagegen.client import ImageStreamClient
 from email_image_app.imagegen.events import ImageCompleted, ImageUsage, PartialImage, RateLimitError
-from email_image_app.domain.store import ImageStore
+from email_image_app.imagegen.options import ImageOptions
+from email_image_app.imagegen.server import create_engine_app
+from email_image_app.domain.store import ImageStore, new_job_id
+from tests.loopback import serve_asgi
 
 
 def run(coroutine):
@@ -30,92 +44,164 @@ def run(coroutine):
 
 
 # ---------------------------------------------------------------------------------------------
-# TileFanout
+# A campaign's tiles on the job tier (in memory: this process is the worker), against the offline
+# engine on loopback behind a counter of the generation streams open at once.
 
 
-def test_fanout_runs_in_order_and_never_more_than_the_limit():
-    async def main() -> tuple[int, list[str], bool]:
-        fanout, running, peak, order = TileFanout(2), 0, 0, []
+class CountingProvider:
+    """ASGI middleware around the engine: how many generation streams are open at once (at most),
+    and the prompts in the order their streams opened."""
 
-        async def job(key: str) -> None:
-            nonlocal running, peak
-            running += 1
-            peak = max(peak, running)
-            order.append(key)
-            await asyncio.sleep(0.01)
-            running -= 1
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.open = 0
+        self.peak = 0
+        self.order: list[str] = []
 
-        for key in "abcde":
-            fanout.add(key)
-        await fanout.run(job)
-        return peak, order, fanout.closed
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or not scope["path"].endswith("/images/generations"):
+            await self.app(scope, receive, send)
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        self.order.append(json.loads(body)["prompt"].split(".")[0])
+        self.open += 1
+        self.peak = max(self.peak, self.open)
+        replayed = False
 
-    assert run(main()) == (2, list("abcde"), True)
+        async def replay() -> dict:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        try:
+            await self.app(scope, replay, send)
+        finally:
+            self.open -= 1
+
+
+@pytest.fixture
+def provider(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[CountingProvider]:
+    monkeypatch.setenv("EMAIL_IMAGE_DATA_DIR", str(tmp_path))
+    for name in ("REFLEX_REDIS_URL", "REFLEX_DB_URL", "EMAIL_IMAGE_DB_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(bus_module, "_buses", {})
+    upgrade()
+    counting = CountingProvider(create_engine_app(step_delay=0.15, faults=True))
+    with serve_asgi(counting) as url:
+        # No retries of its own: a 429 reaches the tile at once.
+        use_job_client(ImageStreamClient(url + "/v1", "offline", max_retries=0))
+        try:
+            yield counting
+        finally:
+            use_job_client(None)
+
+
+def tile(campaign_id: str, prompt: str, concurrency: int) -> JobSpec:
+    options = ImageOptions(model="gpt-image-1", size="1024x1024", quality="low", partial_images=1)
+    return tile_job(
+        new_job_id(), prompt, options, JobTarget(400, 400, "png", name_stem=prompt.split(".")[0]),
+        campaign_id=campaign_id, concurrency=concurrency, rendition=RENDITION, info=None,
+    )
+
+
+async def log_of(job_id: str) -> list[tuple[float, object]]:
+    """The job's events, each with when it was seen."""
+    seen = []
+    async for item in job_bus().follow(job_id, heartbeat=0.5):
+        if item is not TICK:
+            seen.append((time.monotonic(), item[1]))
+    return seen
+
+
+def kinds(log: list[tuple[float, object]]) -> list[str]:
+    return [type(event).__name__ for _, event in log]
+
+
+def test_a_campaign_streams_at_most_its_limit_at_once_in_the_order_queued(provider: CountingProvider):
+    async def main() -> list[list[tuple[float, object]]]:
+        async with jobs_served():
+            specs = [tile("c1", f"tile-{n}. a red sneaker", concurrency=2) for n in range(5)]
+            for spec in specs:  # all at once, as the page and the command line submit them
+                await job_bus().submit(spec)
+            return list(await asyncio.gather(*(log_of(spec.job_id) for spec in specs)))
+
+    logs = run(main())
+    assert provider.peak == 2 and sorted(provider.order) == [f"tile-{n}" for n in range(5)]
+    # In the order queued (the first two start together: their requests may reach the provider
+    # either way round; the last one starts only after three have finished).
+    assert set(provider.order[:2]) == {"tile-0", "tile-1"} and provider.order[-1] == "tile-4"
+    for log in logs:
+        assert kinds(log)[-4:] == ["StepSaved", "FinalSaved", "EmailSaved", "JobEnded"]
+        assert log[-1][1] == JobEnded(COMPLETED, partials=1)
+    # The ones past the limit said how many were ahead of them while they waited.
+    assert [max((e.ahead for _, e in log if isinstance(e, Queued)), default=-1) for log in logs] == [-1, -1, 0, 1, 2]
 
 
 def test_limit_is_kept_between_one_and_four():
-    assert TileFanout(0).limit == 1 and TileFanout(9).limit == 4
+    assert tile("c", "x", 0).tile.concurrency == 1 and tile("c", "x", 9).tile.concurrency == 4
 
 
-def test_tiles_added_while_running_join_and_discarded_ones_never_start():
-    async def main() -> tuple[list[str], bool]:
-        fanout, started = TileFanout(1), []
+def test_a_retried_tile_queues_within_the_limit_and_a_cancelled_waiting_one_never_starts(provider: CountingProvider):
+    async def main() -> dict[str, list[tuple[float, object]]]:
+        async with jobs_served():
+            specs = {name: tile("c2", f"{name}. a wool scarf", concurrency=1) for name in ("a", "b", "c")}
+            for spec in specs.values():
+                await job_bus().submit(spec)
+            followers = {name: asyncio.ensure_future(log_of(spec.job_id)) for name, spec in specs.items()}
+            async for item in job_bus().follow(specs["a"].job_id, heartbeat=0.5):
+                if item is not TICK and isinstance(item[1], Started):
+                    break
+            await job_bus().cancel(specs["b"].job_id)  # cancelled while it waits
+            specs["late"] = tile("c2", "late. a wool scarf", concurrency=1)  # a retry: a new job
+            await job_bus().submit(specs["late"])
+            followers["late"] = asyncio.ensure_future(log_of(specs["late"].job_id))
+            return {name: await follower for name, follower in followers.items()}
 
-        async def job(key: str) -> None:
-            started.append(key)
-            if key == "a":
-                fanout.add("late")  # a retry while the run is going
-                assert fanout.discard("b")  # cancelled while queued
-                assert not fanout.discard("a")  # running: not in the queue any more
-            await asyncio.sleep(0)
-
-        for key in ("a", "b", "c"):
-            fanout.add(key)
-        await fanout.run(job)
-        return started, fanout.add("after")
-
-    started, added_after_end = run(main())
-    assert started == ["a", "c", "late"]
-    assert added_after_end is False
-
-
-def test_a_crashing_tile_does_not_stop_the_others():
-    async def main() -> list[str]:
-        fanout, finished = TileFanout(2), []
-
-        async def job(key: str) -> None:
-            if key == "bad":
-                raise RuntimeError("boom")
-            await asyncio.sleep(0.01)
-            finished.append(key)
-
-        for key in ("bad", "a", "b"):
-            fanout.add(key)
-        await fanout.run(job)
-        return finished
-
-    assert sorted(run(main())) == ["a", "b"]
+    logs = run(main())
+    assert provider.order == ["a", "c", "late"] and provider.peak == 1
+    assert "Started" not in kinds(logs["b"]) and logs["b"][-1][1] == JobEnded(CANCELLED)
+    assert all(logs[name][-1][1].status == COMPLETED for name in ("a", "c", "late"))
 
 
-def test_pause_holds_back_new_starts_but_not_running_tiles():
-    async def main() -> dict[str, float]:
-        fanout, starts, origin = TileFanout(2), {}, time.monotonic()
+def test_a_failing_tile_does_not_stop_the_others(provider: CountingProvider):
+    async def main() -> list[list[tuple[float, object]]]:
+        async with jobs_served():
+            specs = [tile("c3", p, concurrency=2) for p in ("bad. [[engine:cut]]", "a. hat", "b. bag")]
+            for spec in specs:
+                await job_bus().submit(spec)
+            return list(await asyncio.gather(*(log_of(spec.job_id) for spec in specs)))
 
-        async def job(key: str) -> None:
-            starts[key] = time.monotonic() - origin
-            if key == "a":
-                fanout.pause_new_starts(0.3)
-                await asyncio.sleep(0.05)  # keeps running through the pause
+    bad, *good = [log[-1][1] for log in run(main())]
+    assert bad.status == FAILED and bad.error is not None
+    assert [ended.status for ended in good] == [COMPLETED, COMPLETED]
 
-        for key in ("a", "b", "c"):
-            fanout.add(key)
-        await fanout.run(job)
-        return starts
 
-    starts = run(main())
-    # "b" may have started with "a" (same loop turn); "c" had to wait for the pause to end.
-    assert starts["c"] >= 0.3
-    assert starts["a"] < 0.1
+def test_a_429_pauses_the_campaigns_new_starts_but_not_its_running_tiles(provider: CountingProvider):
+    async def main() -> dict[str, list[tuple[float, object]]]:
+        async with jobs_served():
+            names = ("limited", "running", "next")
+            prompts = {"limited": "limited. [[engine:429]]", "running": "running. a lamp", "next": "next. a chair"}
+            specs = {name: tile("c4", prompts[name], concurrency=2) for name in names}
+            for name in names:
+                await job_bus().submit(specs[name])
+            logs = await asyncio.gather(*(log_of(specs[name].job_id) for name in names))
+            return dict(zip(names, logs))
+
+    logs = run(main())
+    waited = next((at, e) for at, e in logs["limited"] if isinstance(e, RateLimitWait))
+    assert waited[1] == RateLimitWait(1.0, 1)  # the engine's Retry-After
+    assert logs["limited"][-1][1].status == FAILED  # the one retry was refused again
+    assert logs["running"][-1][1].status == COMPLETED
+    next_started = next(at for at, e in logs["next"] if isinstance(e, Started))
+    # "running" had finished long before: "next" had a free slot, and waited for the pause.
+    assert next_started - waited[0] >= 0.9
 
 
 # ---------------------------------------------------------------------------------------------
@@ -169,8 +255,8 @@ def test_tile_stream_stores_steps_final_and_an_email_rendition_within_budget(tmp
     assert red > 230 and green < 30 and blue < 30, "transparency is flattened onto the email background"
 
 
-def test_a_429_pauses_the_fanout_then_the_tile_retries_once(tmp_path: Path):
-    store, fanout, calls = ImageStore(tmp_path, "/files"), TileFanout(2), []
+def test_a_429_pauses_new_starts_then_the_tile_retries_once(tmp_path: Path):
+    store, calls, pauses = ImageStore(tmp_path, "/files"), [], []
 
     def open_stream() -> AsyncIterator:
         calls.append(time.monotonic())
@@ -178,15 +264,13 @@ def test_a_429_pauses_the_fanout_then_the_tile_retries_once(tmp_path: Path):
 
     async def main() -> tuple[list, float]:
         items = []
-        async for item in tile_stream(open_stream, "job2", TARGET, RENDITION, pause_new_starts=fanout.pause_new_starts, store=store):
+        async for item in tile_stream(open_stream, "job2", TARGET, RENDITION, pause_new_starts=pauses.append, store=store):
             items.append(item)
-            if isinstance(item, RateLimitWait):
-                paused = fanout.paused_for
-        return items, paused
+        return items
 
-    items, paused = run(main())
+    items = run(main())
     assert items[0] == RateLimitWait(0.2, 1)
-    assert 0.1 < paused <= 0.2
+    assert pauses == [0.2]  # the campaign's new starts were paused for the told wait
     assert [type(item) for item in items[1:]] == [StepSaved, FinalSaved, EmailSaved]
     assert calls[1] - calls[0] >= 0.2
 

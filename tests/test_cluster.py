@@ -12,6 +12,7 @@ import time
 
 import httpx
 
+from cluster.balancer import UPSTREAM_OPTIONS
 from tests.conftest import ROOT
 
 
@@ -83,7 +84,8 @@ def test_the_compose_deployment_sets_what_make_cluster_sets(tmp_path):
         assert added <= set(theirs), f"{name}: compose lacks {sorted(added - set(theirs))}"
         assert theirs["EMAIL_IMAGE_REPLICA"] == ours["EMAIL_IMAGE_REPLICA"] == name
     balancer = compose["services"]["balancer"]["environment"]
-    assert balancer["STUDIO_UPSTREAMS"] == "server web-1:8000; server web-2:8000;"
+    # The same upstream options as make cluster's (a replica is never marked down).
+    assert balancer["STUDIO_UPSTREAMS"] == " ".join(f"server web-{n}:8000 {UPSTREAM_OPTIONS};" for n in (1, 2))
     # The balancer's settings are exactly the template's placeholders (make cluster fills the same ones).
     template = (ROOT / "deploy" / "nginx" / "studio.conf.template").read_text()
     assert set(re.findall(r"\$\{(\w+)\}", template)) == set(balancer)

@@ -26,7 +26,7 @@ app = typer.Typer(
     help="Email Image Studio from a terminal: generate, edit, and whole campaigns into a ZIP.\n\n"
     "Provider: OPENAI_API_KEY / OPENAI_BASE_URL as in the app; with neither, the offline engine "
     "runs in this process. Images and jobs go to the app's data folder (EMAIL_IMAGE_DATA_DIR) and "
-    "history. Exit codes: 0 done, 1 provider or runtime failure, 2 bad input, 130 interrupted.",
+    "history; with REFLEX_REDIS_URL they go to the team's job queue, run by its workers. Exit codes: 0 done, 1 provider or runtime failure, 2 bad input, 130 interrupted.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -55,6 +55,9 @@ def send_to(
         raise BadInput("--server needs --token: a personal API token from the app's My account page.")
     # Read by `provider.open_client` wherever a command opens its client.
     os.environ[SERVER_ENV], os.environ[TOKEN_ENV] = server, token
+    # The server runs the work and records it: this process is the (in-memory) job tier that
+    # streams from it, whatever Redis the environment names for the team's own queue.
+    os.environ.pop("REFLEX_REDIS_URL", None)
 
 
 app.command("generate")(generate.generate)

@@ -1,5 +1,6 @@
-"""A campaign run from the command line: its tiles (one per image), the bounded fan-out through the
-campaign runner, Ctrl-C keeping what finished, then the same ZIP as the page and a summary table."""
+"""A campaign run from the command line: its tiles (one per image), each a job of the job tier
+submitted at once (the tier holds the "images at once" limit, as for the page), their logs
+followed, Ctrl-C keeping what finished, then the same ZIP as the page and a summary table."""
 
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from rich.table import Table
 
 from email_image_app.domain.campaign import export as campaign_export
 from email_image_app.domain import eta
-from email_image_app.domain import cancellation
 from email_image_app.domain.campaign.plan import (
     Slot,
     slot_prompt_refusal,
@@ -23,20 +23,18 @@ from email_image_app.domain.campaign.runner import (
     EmailRendition,
     EmailSaved,
     RateLimitWait,
-    TileFanout,
-    tile_stream,
+    clamped_concurrency,
+    tile_job,
 )
 from email_image_app.cli import options as opt
 from email_image_app.cli.errors import BadInput, Interrupted, RunFailed
+from email_image_app.cli.jobs import failure_message, follow_jobs, open_job_tier
 from email_image_app.cli.progress import Reporter
-from email_image_app.cli.provider import open_client, records_locally
-from email_image_app.cli.running import (
-    InterruptGuard,
-    failure_message,
-    typical_duration,
-    write_bytes,
-)
+from email_image_app.cli.provider import records_locally
+from email_image_app.cli.running import InterruptGuard, typical_duration, write_bytes
 from email_image_app.domain.job_stream import FinalSaved, JobTarget, StepSaved
+from email_image_app.domain.jobs.events import CANCELLED, COMPLETED, JobEnded, JobEvent, Queued, Started
+from email_image_app.domain.jobs.spec import JobSpec
 from email_image_app.domain.image_request import RequestChoices
 from email_image_app.imagegen.options import ImageOptions, OptionsError
 from email_image_app.imagegen.pricing import cost_usd
@@ -70,10 +68,6 @@ class Tile:
         name = self.slot.product.name
         return name if len(name) <= LABEL_WIDTH else name[: LABEL_WIDTH - 1] + "…"
 
-    @property
-    def run_key(self) -> str:
-        return f"cli:{self.job_id}"
-
 
 
 def plan_tiles(slots: list[Slot], choices: RequestChoices, brand: str) -> list[Tile]:
@@ -104,30 +98,46 @@ class CampaignRun:
         self, tiles: list[Tile], choices: RequestChoices, meta: dict[str, object], reporter: Reporter, zip_path: Path
     ) -> None:
         self.tiles = {tile.slot.key: tile for tile in tiles}
+        self.by_job = {tile.job_id: key for key, tile in self.tiles.items()}
         self.choices = choices
         self.meta = meta
         self.reporter = reporter
         self.zip_path = zip_path
         self.campaign_id = new_job_id()
         self.created_at = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-        self.fanout = TileFanout(int(meta["concurrency"]))  # type: ignore[arg-type]
+        self.concurrency = clamped_concurrency(int(meta["concurrency"]))  # type: ignore[call-overload]
         self.guard = InterruptGuard(self._interrupt)
+        self.started_at: dict[str, float] = {}  # slot key -> when its job started streaming
 
     async def run(self) -> None:
         started = time.monotonic()
-        async with open_client() as client:
-            self.client = client
+        async with open_job_tier() as tier:
+            self.tier = tier
+            self.provider = tier.provider
             self._announce()
-            for key in self.tiles:
-                self.fanout.add(key)
             with self.guard:
-                await self.fanout.run(self._run_tile)
+                # All at once: the job tier lets `concurrency` of them stream, in this order.
+                for key, tile in self.tiles.items():
+                    await tier.bus.submit(self._job_of(tile))
+                async for job_id, event in follow_jobs(tier.bus, self.by_job):
+                    self._apply(self.by_job[job_id], event)
         self._finish(round(time.monotonic() - started, 2))
 
     # ----- the run -----
 
+    def _job_of(self, tile: Tile) -> JobSpec:
+        info = self.choices.job_info(
+            tile.prompt_sent, tile.options, tile.target, kind="campaign",
+            provider=self.provider.label, parent_id=self.campaign_id,
+        )
+        rendition = EmailRendition(str(self.meta["email_format"]), str(self.meta["email_background"]), tile.slot.byte_budget)
+        return tile_job(
+            tile.job_id, tile.prompt_sent, tile.options, tile.target, campaign_id=self.campaign_id,
+            concurrency=self.concurrency, rendition=rendition, info=info if records_locally() else None,
+        )
+
     def _announce(self) -> None:
-        provider = self.client.provider
+        provider = self.provider
         # One lookup per model, size and quality: images alike share it (and its sample count).
         alike = {
             (tile.options.model, tile.slot.size, tile.options.quality): (tile.options, tile.target)
@@ -137,10 +147,10 @@ class CampaignRun:
         estimates = {
             key: found[(tile.options.model, tile.slot.size, tile.options.quality)] for key, tile in self.tiles.items()
         }
-        total = eta.batch_estimate(list(estimates.values()), self.fanout.limit)
+        total = eta.batch_estimate(list(estimates.values()), self.concurrency)
         self.reporter.emit(
             "run_started", command="campaign", provider=provider.label, model=self.choices.model,
-            quality=self.choices.quality, images=len(self.tiles), concurrency=self.fanout.limit,
+            quality=self.choices.quality, images=len(self.tiles), concurrency=self.concurrency,
             eta_s=total.seconds if total else None, eta_samples=total.samples if total else 0,
             campaign_id=self.campaign_id,
         )
@@ -152,73 +162,60 @@ class CampaignRun:
             )
 
     def _interrupt(self) -> None:
-        """Ctrl-C: waiting images never start, running streams are closed (the history says cancelled)."""
-        for key, tile in self.tiles.items():
-            if self.fanout.discard(key):
-                tile.status = "cancelled"
-                self.reporter.emit("job_cancelled", job=key)
-            elif tile.status == "running":
-                cancellation.cancel(tile.run_key)
+        """Ctrl-C: every image not finished is cancelled through the bus, the waiting ones first (so
+        none of them starts in a slot a cancelled one frees); the history says cancelled."""
+        waiting = [tile.job_id for tile in self.tiles.values() if tile.status == "waiting"]
+        running = [tile.job_id for tile in self.tiles.values() if tile.status == "running"]
+        self.tier.cancel_soon(waiting + running)
 
-    async def _run_tile(self, key: str) -> None:
+    def _apply(self, key: str, event: JobEvent) -> None:
+        """One event of a tile's job log: its line, and what the tile has."""
         tile = self.tiles[key]
-        if self.guard.interrupted or tile.status != "waiting":
-            return
-        tile.status = "running"
-        self.reporter.emit(
-            "job_started", job=key, label=tile.label, size=tile.slot.size.replace("x", "×"),
-            steps=tile.options.partial_images + 1, job_id=tile.job_id, email=True,
-        )
-        info = self.choices.job_info(
-            tile.prompt_sent, tile.options, tile.target, kind="campaign",
-            provider=self.client.provider.label, parent_id=self.campaign_id,
-        )
-        rendition = EmailRendition(str(self.meta["email_format"]), str(self.meta["email_background"]), tile.slot.byte_budget)
-        source = tile_stream(
-            lambda: self.client.stream_generate(tile.prompt_sent, tile.options),
-            tile.job_id, tile.target, rendition, info=info if records_locally() else None, pause_new_starts=self.fanout.pause_new_starts,
-        )
-        started = time.monotonic()
-        partials = 0
-        try:
-            async for item in cancellation.consume(tile.run_key, source, heartbeat=3600):
-                elapsed = round(time.monotonic() - started, 2)
-                if isinstance(item, StepSaved):
-                    partials += 1
-                    self.reporter.emit("partial", job=key, step=item.index + 1, steps=tile.options.partial_images, elapsed_s=elapsed)
-                elif isinstance(item, FinalSaved):
-                    tile.final = item
-                    self.reporter.emit(
-                        "final", job=key, file=f"{campaign_export.ORIGINALS_DIR}/{item.filename}", width=item.width,
-                        height=item.height, format=item.output_format, bytes=item.size_bytes, elapsed_s=elapsed,
-                        total_tokens=item.usage.total_tokens if item.usage else None,
-                    )
-                elif isinstance(item, EmailSaved):
-                    tile.email = item
-                    self.reporter.emit(
-                        "email", job=key, file=f"{campaign_export.EMAIL_DIR}/{item.filename}", format=item.output_format,
-                        bytes=item.size_bytes, budget_bytes=tile.slot.byte_budget,
-                    )
-                elif isinstance(item, RateLimitWait):
-                    self.reporter.emit("rate_limited", job=key, wait_s=item.seconds)
-                if self.guard.interrupted:
-                    cancellation.cancel(tile.run_key)  # in case Ctrl-C came before this stream was registered
-        except cancellation.RunCancelled:
+        size = tile.slot.size.replace("x", "×")
+        elapsed = round(time.monotonic() - self.started_at.get(key, time.monotonic()), 2)
+        if isinstance(event, Queued):
+            self.reporter.emit(
+                "job_queued", job=key, label=tile.label, size=size, steps=tile.options.partial_images + 1,
+                email=True, ahead=event.ahead,
+            )
+        elif isinstance(event, Started):
+            tile.status = "running"
+            self.started_at[key] = time.monotonic()
+            self.reporter.emit(
+                "job_started", job=key, label=tile.label, size=size,
+                steps=tile.options.partial_images + 1, job_id=tile.job_id, email=True,
+            )
+        elif isinstance(event, StepSaved):
+            self.reporter.emit("partial", job=key, step=event.index + 1, steps=tile.options.partial_images, elapsed_s=elapsed)
+        elif isinstance(event, FinalSaved):
+            tile.final = event
+            self.reporter.emit(
+                "final", job=key, file=f"{campaign_export.ORIGINALS_DIR}/{event.filename}", width=event.width,
+                height=event.height, format=event.output_format, bytes=event.size_bytes, elapsed_s=elapsed,
+                total_tokens=event.usage.total_tokens if event.usage else None,
+            )
+        elif isinstance(event, EmailSaved):
+            tile.email = event
+            self.reporter.emit(
+                "email", job=key, file=f"{campaign_export.EMAIL_DIR}/{event.filename}", format=event.output_format,
+                bytes=event.size_bytes, budget_bytes=tile.slot.byte_budget,
+            )
+        elif isinstance(event, RateLimitWait):
+            self.reporter.emit("rate_limited", job=key, wait_s=event.seconds)
+        elif isinstance(event, JobEnded):
+            self._end(key, tile, event, elapsed)
+
+    def _end(self, key: str, tile: Tile, ended: JobEnded, elapsed: float) -> None:
+        if ended.status == CANCELLED:
             tile.status = "cancelled"
             self.reporter.emit("job_cancelled", job=key)
-            return
-        except Exception as exc:  # one image failing never stops the others
+        elif ended.status == COMPLETED and tile.email is not None:
+            tile.status = "completed"
+            self.reporter.emit("job_completed", job=key, elapsed_s=elapsed)
+        else:  # one image failing never stops the others
             tile.status = "failed"
-            tile.message = failure_message(exc, self.client.provider, partials)
+            tile.message = failure_message(ended, self.provider)
             self.reporter.emit("job_failed", job=key, message=tile.message)
-            return
-        if tile.email is None:
-            tile.status = "failed"
-            tile.message = failure_message(RuntimeError("the stream ended before the final image"), self.client.provider, partials)
-            self.reporter.emit("job_failed", job=key, message=tile.message)
-            return
-        tile.status = "completed"
-        self.reporter.emit("job_completed", job=key, elapsed_s=round(time.monotonic() - started, 2))
 
     # ----- the ZIP -----
 
@@ -244,7 +241,7 @@ class CampaignRun:
                     product=tile.slot.product,
                 )
             )
-        provider = self.client.provider
+        provider = self.provider
         return campaign_export.CampaignExport(
             campaign_id=self.campaign_id,
             subject=str(self.meta["subject"]),

@@ -11,9 +11,11 @@ import typer
 from email_image_app.cli import options as opt
 from email_image_app.cli.errors import BadInput
 from email_image_app.cli.progress import reporting
-from email_image_app.cli.provider import open_client
+from email_image_app.cli.jobs import open_job_tier
+from email_image_app.cli.provider import records_locally
 from email_image_app.cli.running import OneImage, check_output, prepare_data, run_one_image
 from email_image_app.domain.file_names import filename_stem
+from email_image_app.domain.jobs.spec import JobSpec
 from email_image_app.domain.prompt_limit import prompt_length_refusal
 from email_image_app.imagegen.options import OptionsError
 from email_image_app.imagegen.sizing import plan_size
@@ -70,14 +72,13 @@ def generate(
         prepare_data()
 
         async def run() -> None:
-            async with open_client() as client:
+            async with open_job_tier() as tier:
                 info = choices.job_info(
-                    prompt_sent, request_options, target, kind="generation", provider=client.provider.label
+                    prompt_sent, request_options, target, kind="generation", provider=tier.provider.label
                 )
                 image = OneImage(new_job_id(), prompt_sent, request_options, target, info, path, keep_partials)
-                await run_one_image(
-                    lambda: client.stream_generate(prompt_sent, request_options),
-                    image, client.provider, reporter, command="generate",
-                )
+                recorded = info if records_locally() else None  # with --server, the server records it
+                spec = JobSpec(image.job_id, "generate", prompt_sent, request_options, target, info=recorded)
+                await run_one_image(tier, spec, image, reporter, command="generate")
 
         asyncio.run(run())

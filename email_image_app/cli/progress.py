@@ -4,8 +4,9 @@ reporter renders the same events, so the JSON lines are exactly what the bars sh
 
 Events (every JSON line has "event"; job events have "job", the image's key):
   run_started    command, provider, model, quality, images, eta_s, eta_samples
-  job_queued     job, label, size, steps            (campaign: every image, before any starts)
-  job_started    job, label, size, steps, job_id
+  job_queued     job, label, size, steps            (campaign: every image, before any starts;
+                 ahead                               again while it waits its turn: jobs before it)
+  job_started    job, label, size, steps, job_id    (a worker opened its provider stream)
   partial        job, step, steps, elapsed_s, file
   final          job, file, width, height, format, bytes, elapsed_s, total_tokens
   email          job, file, format, bytes, budget_bytes   (campaign: the email-ready copy)
@@ -130,7 +131,7 @@ class _Job:
 def _describe(event: str, job: _Job, fields: dict[str, Any]) -> str | None:
     """What one job event says, in words (shared by the plain lines and the bars' stage column)."""
     if event == "job_queued":
-        return "waiting"
+        return f"queued ({fields['ahead']} ahead)" if fields.get("ahead") else "waiting"
     if event == "job_started":
         return "request sent"
     if event == "partial":

@@ -1,10 +1,10 @@
 """What every command does around its images: the data folder and database the app uses, the ETA
-from the history, Ctrl-C, the provider's failures in words, and one image streamed to a file.
+from the history, Ctrl-C, and one image made by a job and written to a file.
 
-Images go through `image_job.store_stream`, as on the pages: stored in the data folder and recorded
-in the history (so they show in /history), each stream consumed through `cancellation.consume` so that
-Ctrl-C cancels it the way the Cancel button does (the HTTP stream is closed at once, the history
-says `cancelled`).
+An image is a job of the job tier (`cli.jobs`), as on the pages: stored in the data folder and
+recorded in the history (so it shows in /history) by whichever worker runs it, its steps followed
+through its log. Ctrl-C cancels it through the bus the way the Cancel button does (the HTTP stream
+is closed at once, the history says `cancelled`).
 """
 
 from __future__ import annotations
@@ -14,17 +14,17 @@ import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator, Callable
+from typing import Callable
 
 from email_image_app.domain import eta
-from email_image_app.domain import cancellation
 from email_image_app.cli.errors import BadInput, Interrupted, RunFailed
-from email_image_app.cli.provider import records_locally
+from email_image_app.cli.jobs import JobTier, failure_message, follow_jobs, is_bad_input
 from email_image_app.cli.progress import Reporter
-from email_image_app.domain.job_stream import FinalSaved, JobTarget, StepSaved, store_stream
+from email_image_app.domain.job_stream import FinalSaved, JobTarget, StepSaved
 from email_image_app.domain.job_records import JobInfo
+from email_image_app.domain.jobs.events import CANCELLED, COMPLETED, JobEnded, Queued, Started
+from email_image_app.domain.jobs.spec import JobSpec
 from email_image_app.imagegen.client import Provider
-from email_image_app.imagegen.events import ImageStreamError, IncompleteStreamError, InvalidRequestError, StreamEvent
 from email_image_app.imagegen.options import ImageOptions
 from email_image_app.imagegen.pricing import cost_usd
 from email_image_app.domain.formatting import format_bytes
@@ -58,21 +58,6 @@ def typical_duration(options: ImageOptions, target: JobTarget, provider: Provide
         )
     except Exception:  # an ETA is a nicety: never fail a run over it
         return None
-
-
-def failure_message(exc: BaseException, provider: Provider, partials: int = 0) -> str:
-    """A provider's failure in one line, with its own message (never a traceback)."""
-    kept = f" ({partials} partial image{'s' if partials != 1 else ''} received)" if partials else ""
-    if isinstance(exc, ImageStreamError):
-        status = f" answered HTTP {exc.status}" if exc.status else ""
-        hint = " Check OPENAI_API_KEY." if exc.status == 401 else ""
-        return f"{provider.label}{status}: {exc.message}{kept}{hint}"
-    return f"{type(exc).__name__}: {exc}{kept}"
-
-
-def is_bad_input(exc: BaseException) -> bool:
-    """Refused by the client's own checks, before anything was sent (an empty prompt...)."""
-    return isinstance(exc, InvalidRequestError) and exc.status is None
 
 
 class InterruptGuard:
@@ -131,16 +116,10 @@ def partial_path(output: Path, number: int) -> Path:
     return output.with_name(f"{output.stem}.step-{number}{output.suffix}")
 
 
-async def run_one_image(
-    open_events: Callable[[], AsyncIterator[StreamEvent]],
-    image: OneImage,
-    provider: Provider,
-    reporter: Reporter,
-    *,
-    command: str,
-) -> None:
-    """Stream one image into the history and the output file, reporting each step; raises
-    Interrupted on Ctrl-C, RunFailed on the provider's failure."""
+async def run_one_image(tier: JobTier, spec: JobSpec, image: OneImage, reporter: Reporter, *, command: str) -> None:
+    """Submit `spec` (one image), follow its log into the output file, reporting each step; raises
+    Interrupted on Ctrl-C (the job is cancelled through the bus), RunFailed on the provider's failure."""
+    provider = tier.provider
     estimate = typical_duration(image.options, image.target, provider)
     target = image.target
     size = f"{target.width}×{target.height}"
@@ -151,48 +130,49 @@ async def run_one_image(
         eta_s=estimate.seconds if estimate else None, eta_samples=estimate.samples if estimate else 0,
     )
     key = "image"
-    reporter.emit(
-        "job_started", job=key, label=image.output.name, size=size, steps=steps, job_id=image.job_id,
-        typical_s=estimate.seconds if estimate else None,
-    )
-    run_key = f"cli:{image.job_id}"
     started = time.monotonic()
     partials: list[Path] = []
     final: FinalSaved | None = None
-    with InterruptGuard(lambda: cancellation.cancel(run_key)):
-        try:
-            stream = store_stream(
-                open_events(), image.job_id, target, started=started, info=image.info if records_locally() else None
-            )
-            async for item in cancellation.consume(run_key, stream, heartbeat=3600):
-                elapsed = round(time.monotonic() - started, 2)
-                if isinstance(item, StepSaved):
-                    kept = None
-                    if image.keep_partials:
-                        kept = partial_path(image.output, item.index + 1)
-                        write_bytes(kept, image_store.read(item.url))
-                        partials.append(kept)
-                    reporter.emit("partial", job=key, step=item.index + 1, steps=steps - 1, elapsed_s=elapsed, file=kept)
-                elif isinstance(item, FinalSaved):
-                    write_bytes(image.output, image_store.read(item.url))
-                    final = item
-                    reporter.emit(
-                        "final", job=key, file=image.output, width=item.width, height=item.height,
-                        format=item.output_format, bytes=item.size_bytes, elapsed_s=elapsed,
-                        total_tokens=item.usage.total_tokens if item.usage else None,
-                    )
-        except cancellation.RunCancelled:
-            reporter.emit("job_cancelled", job=key)
-            kept_text = f"; kept {len(partials)} partial image(s)" if partials else ""
-            raise Interrupted(f"interrupted: the stream was closed{kept_text}.") from None
-        except ImageStreamError as exc:
-            message = failure_message(exc, provider, len(partials))
-            reporter.emit("job_failed", job=key, message=message)
-            raise (BadInput(exc.message) if is_bad_input(exc) else RunFailed(message)) from None
-    if final is None:
-        message = failure_message(IncompleteStreamError("The stream ended before the final image."), provider)
-        reporter.emit("job_failed", job=key, message=message)
-        raise RunFailed(message)
+    ended: JobEnded | None = None
+    with InterruptGuard(lambda: tier.cancel_soon([spec.job_id])):
+        await tier.bus.submit(spec)
+        async for _, event in follow_jobs(tier.bus, [spec.job_id]):
+            elapsed = round(time.monotonic() - started, 2)
+            if isinstance(event, Queued):
+                reporter.emit("job_queued", job=key, label=image.output.name, size=size, steps=steps, ahead=event.ahead)
+            elif isinstance(event, Started):
+                started = time.monotonic()
+                reporter.emit(
+                    "job_started", job=key, label=image.output.name, size=size, steps=steps, job_id=image.job_id,
+                    typical_s=estimate.seconds if estimate else None,
+                )
+            elif isinstance(event, StepSaved):
+                kept = None
+                if image.keep_partials:
+                    kept = partial_path(image.output, event.index + 1)
+                    write_bytes(kept, await asyncio.to_thread(image_store.read, event.url))
+                    partials.append(kept)
+                reporter.emit("partial", job=key, step=event.index + 1, steps=steps - 1, elapsed_s=elapsed, file=kept)
+            elif isinstance(event, FinalSaved):
+                write_bytes(image.output, await asyncio.to_thread(image_store.read, event.url))
+                final = event
+                reporter.emit(
+                    "final", job=key, file=image.output, width=event.width, height=event.height,
+                    format=event.output_format, bytes=event.size_bytes, elapsed_s=elapsed,
+                    total_tokens=event.usage.total_tokens if event.usage else None,
+                )
+            elif isinstance(event, JobEnded):
+                ended = event
+    assert ended is not None  # `follow_jobs` ends after the job's end
+    if ended.status == CANCELLED:
+        reporter.emit("job_cancelled", job=key)
+        kept_text = f"; kept {len(partials)} partial image(s)" if partials else ""
+        raise Interrupted(f"interrupted: the stream was closed{kept_text}.")
+    if ended.status != COMPLETED or final is None:
+        failure = failure_message(ended, provider)
+        reporter.emit("job_failed", job=key, message=failure)
+        detail = ended.detail or {}
+        raise BadInput(str(detail.get("message"))) if is_bad_input(ended) else RunFailed(failure)
     elapsed = round(time.monotonic() - started, 2)
     reporter.emit("job_completed", job=key, elapsed_s=elapsed)
     usage = final.usage

@@ -120,7 +120,7 @@ def _quality(options: Any) -> str | None:
 
 def schedule_ms(durations: Sequence[int], concurrency: int) -> int:
     """How long images of these durations take, started in this order, `concurrency` at a time:
-    each starts as soon as one running finishes (what `campaign_runner.TileFanout` does)."""
+    each starts as soon as one running finishes (what a campaign's slots in `domain.jobs` do)."""
     if not durations:
         return 0
     workers = [0] * max(1, min(concurrency, len(durations)))

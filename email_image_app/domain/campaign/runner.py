@@ -1,137 +1,35 @@
-"""Running a campaign's tiles: a bounded fan-out that pauses new starts while the provider rate-limits
-us, and the stream of one tile (partials, final image, email-ready version). No Reflex here: the
-campaign page's state applies what these yield.
+"""Running a campaign's tiles: each tile is a job of the job tier (`tile_job`), and this is what a
+worker does with one (`tile_stream`: partials, final image, email-ready version, and one retry
+after a 429 that pauses the campaign's new starts). No Reflex here: the campaign page and the
+command line submit the jobs and follow their logs (`domain.jobs`).
 
-One `TileFanout` per campaign, kept in a registry by campaign id, so that a tile retried while the
-run is going joins the same queue and the same concurrency limit instead of starting a second run.
+The campaign's "images at once" limit is not kept here: all tiles are queued at once and the
+job tier's slot group `campaign:<id>` lets that many stream, in the order they were queued, in
+whichever processes run them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import inspect
-import logging
 import time
 from dataclasses import dataclass
-from typing import AsyncIterator, Awaitable, Callable
+from typing import AsyncIterator, Callable
 
 from email_image_app.domain import imaging
 from email_image_app.domain.formatting import file_extension
 from email_image_app.domain.job_stream import FinalSaved, JobTarget, StepSaved, store_stream
 from email_image_app.domain.job_records import JobInfo
+from email_image_app.domain.jobs.spec import JobSpec, TileInputs
+from email_image_app.imagegen.options import ImageOptions
 from email_image_app.imagegen.retries import MAX_RETRY_AFTER
 from email_image_app.imagegen.events import RateLimitError, StreamEvent
 from email_image_app.domain.store import ImageStore, image_store
 
-logger = logging.getLogger(__name__)
 
 MIN_CONCURRENCY, MAX_CONCURRENCY, DEFAULT_CONCURRENCY = 1, 4, 2
 # When a 429 carries no Retry-After: wait this long before the one retry.
 DEFAULT_RATE_LIMIT_WAIT = 10.0
-
-TileJob = Callable[[str], Awaitable[None]]
-
-
-class TileFanout:
-    """Runs queued tiles, at most `limit` at a time, in the order they were queued.
-
-    `pause_new_starts(seconds)` holds back new starts (running tiles go on); `discard(key)` takes
-    a tile out of the queue before it starts. `run(job)` returns when the queue is empty and no
-    tile is running; after that the fanout is closed and `add` refuses keys.
-    """
-
-    def __init__(self, limit: int = DEFAULT_CONCURRENCY) -> None:
-        self.limit = max(MIN_CONCURRENCY, min(MAX_CONCURRENCY, limit))
-        self._queue: collections.deque[str] = collections.deque()
-        self._running: dict[str, asyncio.Task] = {}
-        self._wake = asyncio.Event()
-        self._resume_at = 0.0
-        self.started = False
-        self.closed = False
-
-    def add(self, key: str) -> bool:
-        """Queue `key`; False once the fanout has finished (start a new one then)."""
-        if self.closed:
-            return False
-        if key not in self._queue and key not in self._running:
-            self._queue.append(key)
-            self._wake.set()
-        return True
-
-    def discard(self, key: str) -> bool:
-        """Take `key` out of the queue; False when it is not waiting (running, or never queued)."""
-        try:
-            self._queue.remove(key)
-        except ValueError:
-            return False
-        return True
-
-    def pause_new_starts(self, seconds: float) -> None:
-        self._resume_at = max(self._resume_at, time.monotonic() + seconds)
-        self._wake.set()
-
-    @property
-    def paused_for(self) -> float:
-        return max(0.0, self._resume_at - time.monotonic())
-
-    async def run(self, job: TileJob) -> None:
-        """Start queued tiles as room allows until all are done. Errors of a job are its own
-        business: `job` must report them (a failed tile does not stop the others)."""
-        self.started = True
-        try:
-            while True:
-                while self._queue and len(self._running) < self.limit and self.paused_for == 0:
-                    self._start(self._queue.popleft(), job)
-                if not self._queue and not self._running:
-                    return
-                self._wake.clear()
-                # Wake on a finished tile, a new key, or the end of a rate-limit pause.
-                timeout = self.paused_for if self._queue and self.paused_for else None
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout)
-                except asyncio.TimeoutError:
-                    pass
-        finally:
-            self.closed = True
-            for task in self._running.values():
-                task.cancel()
-
-    def _start(self, key: str, job: TileJob) -> None:
-        task = asyncio.create_task(job(key), name=f"campaign-tile-{key}")
-        self._running[key] = task
-
-        def finished(_: asyncio.Task) -> None:
-            if self._running.get(key) is task:
-                del self._running[key]
-            if not task.cancelled() and task.exception() is not None:
-                # Jobs report their own failures; this is a bug in one, and the others go on.
-                logger.error("campaign tile %s crashed", key, exc_info=task.exception())
-            self._wake.set()
-
-        task.add_done_callback(finished)
-
-
-_fanouts: dict[str, TileFanout] = {}
-
-
-def open_fanout(campaign_id: str, limit: int) -> TileFanout:
-    """The campaign's fanout that is still taking tiles, or a new one."""
-    fanout = _fanouts.get(campaign_id)
-    if fanout is None or fanout.closed:
-        fanout = _fanouts[campaign_id] = TileFanout(limit)
-    return fanout
-
-
-def running_fanout(campaign_id: str) -> TileFanout | None:
-    fanout = _fanouts.get(campaign_id)
-    return fanout if fanout is not None and fanout.started and not fanout.closed else None
-
-
-def forget_fanout(campaign_id: str, fanout: TileFanout) -> None:
-    if _fanouts.get(campaign_id) is fanout:
-        del _fanouts[campaign_id]
-
 
 # ---------------------------------------------------------------------------------------------
 # One tile's stream
@@ -238,3 +136,36 @@ def save_email_rendition(
         quality=compressed.quality,
         output_format=rendition.output_format,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# One tile as a job
+
+
+def clamped_concurrency(value: int) -> int:
+    """The campaign's "images at once", kept between MIN_CONCURRENCY and MAX_CONCURRENCY."""
+    return max(MIN_CONCURRENCY, min(MAX_CONCURRENCY, int(value)))
+
+
+def tile_job(
+    job_id: str,
+    prompt_sent: str,
+    options: ImageOptions,
+    target: JobTarget,
+    *,
+    campaign_id: str,
+    concurrency: int,
+    rendition: EmailRendition,
+    info: JobInfo | None,
+) -> JobSpec:
+    """One tile as a job of the job tier. Every tile of a campaign is submitted at once: the
+    worker side holds the campaign's limit (the slot group `campaign:<id>`) and its 429 pause,
+    across processes, so a retried tile (a new job id) queues within the same limit."""
+    tile = TileInputs(
+        campaign_id=campaign_id,
+        concurrency=clamped_concurrency(concurrency),
+        email_format=rendition.output_format,
+        email_background=rendition.background,
+        email_max_bytes=rendition.max_bytes,
+    )
+    return JobSpec(job_id, "campaign_tile", prompt_sent, options, target, info=info, tile=tile)

@@ -13,7 +13,7 @@ from typing import Any, Union
 from email_image_app.domain.campaign.runner import EmailSaved, RateLimitWait
 from email_image_app.domain.job_stream import FinalSaved, StepSaved
 from email_image_app.domain.messages import Message
-from email_image_app.imagegen.events import ImageUsage
+from email_image_app.imagegen.events import ImageStreamError, ImageUsage
 
 # How a job ended (the history's statuses).
 COMPLETED, FAILED, CANCELLED, INTERRUPTED = "completed", "failed", "cancelled", "interrupted"
@@ -49,15 +49,29 @@ class Started:
 
 @dataclass(frozen=True)
 class JobEnded:
-    """The last event of every job. `error` says why a failed or interrupted job stopped."""
+    """The last event of every job. `error` says why a failed or interrupted job stopped (for
+    people); `detail` is the failure as the provider or the code gave it (`failure_detail`), for
+    scripts and the command line, which print the provider's own words."""
 
     status: str
     error: Message | None = None
     partials: int = 0
+    detail: dict[str, Any] | None = None
 
     @property
     def completed(self) -> bool:
         return self.status == COMPLETED
+
+
+def failure_detail(exc: BaseException) -> dict[str, Any]:
+    """What failed, as data: the error's type, the provider's HTTP status and its own message
+    (providers mask keys in their messages; ours never carry one)."""
+    return {
+        "type": type(exc).__name__,
+        "provider": isinstance(exc, ImageStreamError),
+        "status": getattr(exc, "status", None),
+        "message": str(getattr(exc, "message", "") or exc),
+    }
 
 
 JobEvent = Union[Accepted, Queued, Started, StepSaved, FinalSaved, EmailSaved, RateLimitWait, JobEnded]

@@ -13,6 +13,7 @@ from email_image_app.imagegen.client import ImageStreamClient, Provider
 
 _clients: dict[tuple[str | None, ...], ImageStreamClient] = {}
 _offline_engine_url: str | None = None
+_given_client: ImageStreamClient | None = None
 
 
 class NoEngineError(RuntimeError):
@@ -25,6 +26,14 @@ def use_offline_engine_at(url: str) -> None:
     _offline_engine_url = url.rstrip("/")
 
 
+def use_job_client(client: ImageStreamClient | None) -> None:
+    """Run this process's jobs with `client` (None: back to the environment's). The command line's
+    embedded worker uses the client it opened: the offline engine in its own process, or a studio's
+    API with `--server`."""
+    global _given_client
+    _given_client = client
+
+
 def offline_engine_url() -> str:
     url = (os.environ.get("EMAIL_IMAGE_ENGINE_URL") or "").strip() or _offline_engine_url
     if not url:
@@ -34,6 +43,8 @@ def offline_engine_url() -> str:
 
 def job_client() -> ImageStreamClient:
     """One client per configuration (a process has one; tests switch it through the environment)."""
+    if _given_client is not None:
+        return _given_client
     names = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "EMAIL_IMAGE_ENGINE_URL", "EMAIL_IMAGE_DATA_DIR")
     key = (*(os.environ.get(name) for name in names), _offline_engine_url)
     client = _clients.get(key)

@@ -12,8 +12,11 @@ from typing import TYPE_CHECKING, AsyncIterator
 from email_image_app.domain import cancellation, edit_uploads
 from email_image_app.domain.campaign.runner import EmailRendition, tile_stream
 from email_image_app.domain.error_messages import describe_error
+from email_image_app.domain.imaging import ImageTooLargeError
 from email_image_app.domain.job_stream import FinalSaved, StepSaved, store_stream
-from email_image_app.domain.jobs.events import CANCELLED, COMPLETED, FAILED, INTERRUPTED, JobEnded, Queued, Started
+from email_image_app.domain.jobs.events import (
+    CANCELLED, COMPLETED, FAILED, INTERRUPTED, JobEnded, Queued, Started, failure_detail,
+)
 from email_image_app.domain.jobs.provider import job_client
 from email_image_app.domain.jobs.spec import JobSpec
 from email_image_app.domain.jobs.stream_slots import SlotGroup
@@ -28,7 +31,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # Failures the job's end explains itself; anything else is also logged with its traceback.
-_EXPECTED_FAILURES = (ImageStreamError, OptionsError, UploadError)
+_EXPECTED_FAILURES = (ImageStreamError, OptionsError, UploadError, ImageTooLargeError)
 
 
 def slot_groups(spec: JobSpec, max_streams: int) -> list[SlotGroup]:
@@ -119,12 +122,15 @@ async def run_job(spec: JobSpec, bus: JobBus) -> None:
     except Exception as exc:
         if not isinstance(exc, _EXPECTED_FAILURES):
             logger.error("job %s failed", job_id, exc_info=exc)
-        ended = JobEnded(FAILED, describe_error(exc, partials_received=partials), partials)
+        ended = JobEnded(FAILED, describe_error(exc, partials_received=partials), partials, failure_detail(exc))
     else:
+        incomplete = IncompleteStreamError()
         ended = (
             JobEnded(COMPLETED, partials=partials)
             if final_seen
-            else JobEnded(FAILED, describe_error(IncompleteStreamError(), partials_received=partials), partials)
+            else JobEnded(
+                FAILED, describe_error(incomplete, partials_received=partials), partials, failure_detail(incomplete)
+            )
         )
     await bus.log.append(job_id, ended)
 

@@ -59,7 +59,14 @@ def _tile_status(tile: TileView) -> rx.Component:
     return rx.text(
         rx.match(
             tile.status,
-            ("waiting", rx.fragment(tr("tile_waiting"))),
+            (
+                "waiting",
+                rx.cond(
+                    tile.queue_ahead > 0,
+                    rx.fragment(tr("queued"), " (", tile.queue_ahead, " ", tr("queued_ahead"), ")"),
+                    rx.fragment(tr("tile_waiting")),
+                ),
+            ),
             (
                 "running",
                 rx.cond(

@@ -71,6 +71,7 @@ class TileView:
     email_bytes: int = 0
     budget_bytes: int = 0
     wait_s: int = 0
+    queue_ahead: int = 0  # while waiting: how many jobs stream before it ("queued (N ahead)")
     message: dict[str, Any] = dataclasses.field(default_factory=dict)  # why it failed: a message
 
 
