@@ -13,6 +13,8 @@ import email_image_app
 PACKAGE_DIR = Path(email_image_app.__file__).resolve().parent
 # The command line is held to the same rule: it starts without loading a web framework.
 DOMAIN_PACKAGES = ("email_image_app.imagegen", "email_image_app.domain", "email_image_app.cli")
+# And the job worker: a process that runs image jobs has no business loading a web framework.
+DOMAIN_MODULES = ("email_image_app.worker",)
 
 
 def domain_modules() -> list[str]:
@@ -21,7 +23,7 @@ def domain_modules() -> list[str]:
         folder = PACKAGE_DIR.joinpath(*package.split(".")[1:])
         names.append(package)
         names += [info.name for info in pkgutil.walk_packages([str(folder)], prefix=f"{package}.")]
-    return sorted(names)
+    return sorted(names + list(DOMAIN_MODULES))
 
 
 def reflex_modules_after_importing(modules: list[str]) -> list[str]:

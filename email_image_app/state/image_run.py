@@ -1,9 +1,11 @@
 """The run of one streamed image, shared by the generator and the editor: the prompt, the progress
 of a run, its steps and its final image. Pages take it through `StoredOfferState`.
 
-The state holds references only: URLs of stored files and short labels. A run's bytes go to disk
-(`domain.job_stream.store_stream`), never through the websocket. How a run ended is recorded in the
-history by `store_stream`, whatever ended it; `_follow_run` is the one place that mirrors it here.
+A run is a job of the job tier (`domain.jobs`): submitted, run by a worker, followed here through
+its log (`_follow_job`), from the last position shown — so a reload or a reconnect to another
+replica (`resume_run`, on every page load) picks it up where it is. The state holds references
+only: URLs of stored files and short labels, never bytes. How a run ended comes from its log's
+last event (`_end_job`), recorded in the history by the worker.
 """
 
 from __future__ import annotations

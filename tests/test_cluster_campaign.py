@@ -1,0 +1,54 @@
+"""A campaign on the cluster: its "images at once" limit is held by the workers' stream slots in
+Redis, so it holds with two worker processes taking its tiles and a tab that moves to the other
+replica mid-run; the scripted provider counts the streams open at once for the campaign's words."""
+
+from __future__ import annotations
+
+import secrets
+import signal
+
+import pytest
+
+from cluster import processes
+from tests.test_campaign_page import open_campaign, type_products, wait_for_statuses
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def campaign_page(browser, cluster):
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    cluster.sign_in(context)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def two_workers(cluster):
+    cluster.start_worker("worker-2")
+    yield cluster
+    cluster.stop_worker("worker-2", signal.SIGTERM)
+    for name in cluster.replicas:
+        if not processes.running(cluster.plan.pid_file(name)):
+            cluster.start_replica(name)
+
+
+def test_the_campaign_limit_holds_across_two_workers_and_a_tab_moved_to_the_other_replica(campaign_page, two_workers):
+    cluster, page = two_workers, campaign_page
+    word = f"limit{secrets.token_hex(3)}"
+    cluster.provider.watch(word)
+    cluster.stop_replica("web-2")  # the tab starts the campaign on web-1
+    open_campaign(page, cluster.url, f"Spring {word}")
+    type_products(page, [(f"Lamp {word}", "Brass"), (f"Vase {word}", "Glass"), (f"Rug {word}", "Wool")])
+    page.click("#generate-campaign")  # 4 tiles, 2 at once (the page's default)
+    page.wait_for_selector("#tile-hero img[alt^='Step']")
+
+    cluster.start_replica("web-2")
+    cluster.stop_replica("web-1")  # a deploy: the tab reloads onto web-2 and follows the tiles there
+    page.reload()
+    wait_for_statuses(page, {key: "completed" for key in ("hero", "product-1", "product-2", "product-3")})
+
+    assert cluster.provider.max_open[word] == 2
+    assert cluster.provider.streams_for(word) == 4  # each tile asked for once, none twice
