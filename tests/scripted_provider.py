@@ -23,7 +23,8 @@ class ScriptedProvider:
         self.app = create_engine_app(step_delay=step_delay, faults=True)
         self.engine = self.app.state.engine
         self.open_prompts: list[str] = []
-        self.seen_prompts: list[str] = []
+        self.peak = 0  # the most generation streams ever open at once
+        self.seen_prompts: list[str] = []  # in the order their streams opened
         self.cut_prompts: list[str] = []  # streams that closed before their last byte was sent
         self.max_open: dict[str, int] = {}
         self._holds: dict[str, threading.Event] = {}
@@ -96,6 +97,7 @@ class ScriptedProvider:
         with self._lock:
             self.open_prompts.append(prompt)
             self.seen_prompts.append(prompt)
+            self.peak = max(self.peak, len(self.open_prompts))
             for word in self.max_open:
                 self.max_open[word] = max(self.max_open[word], sum(word in p for p in self.open_prompts))
         try:

@@ -7,10 +7,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
-import json
 import time
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterator
+from typing import AsyncIterator, Iterator
 
 import pytest
 from PIL import Image
@@ -34,9 +33,9 @@ from email_image_app.domain.jobs.spec import JobSpec
 from email_image_app.imagegen.client import ImageStreamClient
 from email_image_app.imagegen.events import ImageCompleted, ImageUsage, PartialImage, RateLimitError
 from email_image_app.imagegen.options import ImageOptions
-from email_image_app.imagegen.server import create_engine_app
 from email_image_app.domain.store import ImageStore, new_job_id
 from tests.loopback import serve_asgi
+from tests.scripted_provider import ScriptedProvider
 
 
 def run(coroutine):
@@ -48,52 +47,19 @@ def run(coroutine):
 # engine on loopback behind a counter of the generation streams open at once.
 
 
-class CountingProvider:
-    """ASGI middleware around the engine: how many generation streams are open at once (at most),
-    and the prompts in the order their streams opened."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.open = 0
-        self.peak = 0
-        self.order: list[str] = []
-
-    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or not scope["path"].endswith("/images/generations"):
-            await self.app(scope, receive, send)
-            return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        self.order.append(json.loads(body)["prompt"].split(".")[0])
-        self.open += 1
-        self.peak = max(self.peak, self.open)
-        replayed = False
-
-        async def replay() -> dict:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        try:
-            await self.app(scope, replay, send)
-        finally:
-            self.open -= 1
+def opened(provider: ScriptedProvider) -> list[str]:
+    """The first sentence of each prompt (the tile's name), in the order their streams opened."""
+    return [prompt.split(".")[0] for prompt in provider.seen_prompts]
 
 
 @pytest.fixture
-def provider(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[CountingProvider]:
+def provider(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[ScriptedProvider]:
     monkeypatch.setenv("EMAIL_IMAGE_DATA_DIR", str(tmp_path))
     for name in ("REFLEX_REDIS_URL", "REFLEX_DB_URL", "EMAIL_IMAGE_DB_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(bus_module, "_buses", {})
     upgrade()
-    counting = CountingProvider(create_engine_app(step_delay=0.15, faults=True))
+    counting = ScriptedProvider(step_delay=0.15)
     with serve_asgi(counting) as url:
         # No retries of its own: a 429 reaches the tile at once.
         use_job_client(ImageStreamClient(url + "/v1", "offline", max_retries=0))
@@ -124,7 +90,7 @@ def kinds(log: list[tuple[float, object]]) -> list[str]:
     return [type(event).__name__ for _, event in log]
 
 
-def test_a_campaign_streams_at_most_its_limit_at_once_in_the_order_queued(provider: CountingProvider):
+def test_a_campaign_streams_at_most_its_limit_at_once_in_the_order_queued(provider: ScriptedProvider):
     async def main() -> list[list[tuple[float, object]]]:
         async with jobs_served():
             specs = [tile("c1", f"tile-{n}. a red sneaker", concurrency=2) for n in range(5)]
@@ -133,10 +99,10 @@ def test_a_campaign_streams_at_most_its_limit_at_once_in_the_order_queued(provid
             return list(await asyncio.gather(*(log_of(spec.job_id) for spec in specs)))
 
     logs = run(main())
-    assert provider.peak == 2 and sorted(provider.order) == [f"tile-{n}" for n in range(5)]
+    assert provider.peak == 2 and sorted(opened(provider)) == [f"tile-{n}" for n in range(5)]
     # In the order queued (the first two start together: their requests may reach the provider
     # either way round; the last one starts only after three have finished).
-    assert set(provider.order[:2]) == {"tile-0", "tile-1"} and provider.order[-1] == "tile-4"
+    assert set(opened(provider)[:2]) == {"tile-0", "tile-1"} and opened(provider)[-1] == "tile-4"
     for log in logs:
         assert kinds(log)[-4:] == ["StepSaved", "FinalSaved", "EmailSaved", "JobEnded"]
         assert log[-1][1] == JobEnded(COMPLETED, partials=1)
@@ -148,7 +114,7 @@ def test_limit_is_kept_between_one_and_four():
     assert tile("c", "x", 0).tile.concurrency == 1 and tile("c", "x", 9).tile.concurrency == 4
 
 
-def test_a_retried_tile_queues_within_the_limit_and_a_cancelled_waiting_one_never_starts(provider: CountingProvider):
+def test_a_retried_tile_queues_within_the_limit_and_a_cancelled_waiting_one_never_starts(provider: ScriptedProvider):
     async def main() -> dict[str, list[tuple[float, object]]]:
         async with jobs_served():
             specs = {name: tile("c2", f"{name}. a wool scarf", concurrency=1) for name in ("a", "b", "c")}
@@ -165,12 +131,12 @@ def test_a_retried_tile_queues_within_the_limit_and_a_cancelled_waiting_one_neve
             return {name: await follower for name, follower in followers.items()}
 
     logs = run(main())
-    assert provider.order == ["a", "c", "late"] and provider.peak == 1
+    assert opened(provider) == ["a", "c", "late"] and provider.peak == 1
     assert "Started" not in kinds(logs["b"]) and logs["b"][-1][1] == JobEnded(CANCELLED)
     assert all(logs[name][-1][1].status == COMPLETED for name in ("a", "c", "late"))
 
 
-def test_a_failing_tile_does_not_stop_the_others(provider: CountingProvider):
+def test_a_failing_tile_does_not_stop_the_others(provider: ScriptedProvider):
     async def main() -> list[list[tuple[float, object]]]:
         async with jobs_served():
             specs = [tile("c3", p, concurrency=2) for p in ("bad. [[engine:cut]]", "a. hat", "b. bag")]
@@ -183,7 +149,7 @@ def test_a_failing_tile_does_not_stop_the_others(provider: CountingProvider):
     assert [ended.status for ended in good] == [COMPLETED, COMPLETED]
 
 
-def test_a_429_pauses_the_campaigns_new_starts_but_not_its_running_tiles(provider: CountingProvider):
+def test_a_429_pauses_the_campaigns_new_starts_but_not_its_running_tiles(provider: ScriptedProvider):
     async def main() -> dict[str, list[tuple[float, object]]]:
         async with jobs_served():
             names = ("limited", "running", "next")

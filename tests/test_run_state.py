@@ -60,3 +60,24 @@ def test_anything_unexpected_ends_failed_and_is_logged(caplog: pytest.LogCapture
         state = ended(RuntimeError("disk on fire"))
     assert reason(state) == "Unexpected error. Try again."
     assert "job-1" in caplog.text and "disk on fire" in caplog.text
+
+
+def test_a_queued_run_says_how_many_go_first_then_runs_when_its_turn_comes():
+    from email_image_app.domain.jobs.events import Queued, Started
+
+    state = GenerateState()
+    state.stage = "request_sent"
+    state._apply_job_event(Queued(2), total_events=4, offline=True)
+    assert (state.stage, state.queue_ahead, state.running) == ("queued", 2, True)
+    state._apply_job_event(Started("worker-1"), total_events=4, offline=True)
+    assert (state.stage, state.queue_ahead, state.running) == ("request_sent", 0, True)
+
+
+def test_a_job_ended_interrupted_ends_the_run_failed_with_the_reason_and_offers_retry():
+    from email_image_app.domain.jobs.events import INTERRUPTED, JobEnded
+
+    state = GenerateState()
+    state.stage = "partial"
+    state._apply_job_event(JobEnded(INTERRUPTED, message("job_interrupted"), 1), total_events=4, offline=True)
+    assert state.stage == "failed" and not state.running
+    assert reason(state) == "The app stopped while this image was being made; the steps received are kept."
