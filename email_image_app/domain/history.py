@@ -73,12 +73,6 @@ class SavedImage:
 
 
 @dataclass(frozen=True)
-class Lease:
-    holder: str
-    expires_at: Any
-
-
-@dataclass(frozen=True)
 class GalleryQuery:
     kind: str = ""  # "" for every kind
     status: str = ""  # "" for every status

@@ -51,7 +51,7 @@ from email_image_app.domain.run_progress import (
     progress_for,
 )
 from email_image_app.domain.store import new_job_id
-from email_image_app.imagegen.events import ImageStreamError, IncompleteStreamError, StreamEvent
+from email_image_app.imagegen.events import ImageStreamError, IncompleteStreamError
 from email_image_app.imagegen.options import MAX_PROMPT_CHARS, ImageOptions, OptionsError
 from email_image_app.imagegen.pricing import cost_usd
 from email_image_app.state.image_options import ImageOptionsState

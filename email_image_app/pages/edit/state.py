@@ -8,7 +8,7 @@ ends like any other failed run: in the view and in the history, with the reason.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator
+from typing import Any
 
 import reflex as rx
 
