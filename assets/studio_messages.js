@@ -1028,6 +1028,10 @@ export const STUDIO_MESSAGES = {
 "ahead",
 "avant"
 ],
+"queued_next": [
+"next in line",
+"prochaine"
+],
 "rate_limit_pause": [
 "The provider is rate-limiting us: new images start again in {seconds} s.",
 "Le fournisseur limite le débit : les nouvelles images reprennent dans {seconds} s."

@@ -89,6 +89,8 @@ def cluster_plan(folder: Path, redis: Redis, postgres: Postgres, provider_url: s
             "LOCAL_ENGINE_FAULTS": "1",  # the browser tests use the [[engine:...]] markers
             # A killed process's jobs lapse within seconds (the tests wait for it), not 15 s.
             "EMAIL_IMAGE_LEASE_SECONDS": "3",
+            # Two provider streams at once for the whole cluster: a third run waits, "Queued".
+            "EMAIL_IMAGE_MAX_STREAMS": "2",
         },
     )
 

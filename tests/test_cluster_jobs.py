@@ -164,3 +164,32 @@ def test_restarting_the_replicas_does_not_interrupt_a_job_running_in_the_worker(
     page.wait_for_selector("img[alt='Final image']")
     assert step_alts(page) == ["Step 1", "Step 2", "Step 3"]
     assert "stopped while this image was being made" not in page.inner_text("body")
+
+
+def test_past_the_installation_s_stream_cap_a_run_shows_it_is_queued_then_runs(browser, cluster):
+    """EMAIL_IMAGE_MAX_STREAMS is 2 in the test cluster: two held runs fill it, a third tab waits."""
+    word = f"cap{secrets.token_hex(3)}"
+    gate = cluster.provider.hold(word)
+    pages = []
+    try:
+        for n in range(3):
+            context = browser.new_context(viewport={"width": 1366, "height": 900})
+            cluster.sign_in(context)
+            page = context.new_page()
+            page.set_default_timeout(45_000)
+            pages.append(page)
+            start_generation(page, cluster.url, f"Lantern {n} {word}")
+            if n < 2:
+                page.wait_for_selector("img[alt='Step 1']")
+        waiting = pages[2]
+        waiting.wait_for_function("document.querySelector('#run-stage')?.innerText.includes('Queued (next in line)')")
+        assert "Generating" in waiting.inner_text("#generate-button")  # not frozen: it says why it waits
+        assert cluster.provider.streams_for(word) == 2
+        gate.set()
+        for page in pages:
+            page.wait_for_selector("img[alt='Final image']")
+        assert cluster.provider.streams_for(word) == 3
+    finally:
+        gate.set()
+        for page in pages:
+            page.context.close()

@@ -383,7 +383,7 @@ def test_an_edit_whose_inputs_are_gone_fails_with_its_reason_in_the_page_and_the
     assert page.inner_text("#run-error").strip() == reason
     assert page.inner_text("#run-stage").startswith("Failed")
     button = page.locator("#edit-button")
-    assert button.inner_text().strip() == "Edit Image" and button.is_enabled()
+    assert button.inner_text().strip() == "Retry" and button.is_enabled()
     # Recorded like any other run that failed: the job, its status and why.
     (job,) = app_history(app_server).gallery(GalleryQuery(search=word)).jobs
     assert (job.kind, job.status) == ("edit", "failed")

@@ -181,8 +181,9 @@ def test_provider_errors_show_a_message_and_unlock_the_button(page, app_server, 
     page.wait_for_selector("#run-error")
     assert message in page.inner_text("#run-error")
     assert page.locator("img[alt^='Step ']").count() == steps_kept
+    # Unlocked, and saying what pressing it does now: the same request again.
     button = page.locator("#generate-button")
-    assert button.inner_text().strip() == "Generate" and button.is_enabled()
+    assert button.inner_text().strip() == "Retry" and button.is_enabled()
 
 
 def test_language_choice_is_remembered(page, app_server):

@@ -18,7 +18,14 @@ def stage_text(state: Any) -> rx.Component:
     """Where the run is ("Partial 2 of 3", "Done"…), from the state's stage, in the page's language."""
     return rx.match(
         state.stage,
-        ("queued", rx.fragment(tr("queued"), " (", state.queue_ahead, " ", tr("queued_ahead"), ")")),
+        (
+            "queued",
+            rx.fragment(
+                tr("queued"), " (",
+                rx.cond(state.queue_ahead == 0, tr("queued_next"), rx.fragment(state.queue_ahead, " ", tr("queued_ahead"))),
+                ")",
+            ),
+        ),
         ("request_sent", rx.fragment(tr("request_sent"))),
         ("partial", rx.fragment(tr("partial"), " ", state.stage_step, " ", tr("of"), " ", state.stage_steps)),
         ("done", rx.fragment(tr("tile_done"))),

@@ -508,6 +508,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     # The job tier: a run waiting for a provider stream (EMAIL_IMAGE_MAX_STREAMS)
     "queued": ("Queued", "En file d'attente"),
     "queued_ahead": ("ahead", "avant"),
+    "queued_next": ("next in line", "prochaine"),
     "partial": ("Partial", "Étape"),
     "tile_partial": ("Partial {step} / {steps}", "Étape {step} / {steps}"),
     "rate_limited_wait": ("Rate limited: one more try in {seconds} s", "Débit limité : nouvel essai dans {seconds} s"),
