@@ -46,8 +46,9 @@ def test_the_campaign_limit_holds_across_two_workers_and_a_tab_moved_to_the_othe
     page.wait_for_selector("#tile-hero img[alt^='Step']")
 
     cluster.start_replica("web-2")
-    cluster.stop_replica("web-1")  # a deploy: the tab reloads onto web-2 and follows the tiles there
-    page.reload()
+    page.goto("about:blank")  # the tab leaves (its websocket closes cleanly)...
+    cluster.stop_replica("web-1")  # ...web-1 goes down for a deploy...
+    page.goto(f"{cluster.url}/campaign")  # ...and the tab comes back on web-2, following the tiles there
     wait_for_statuses(page, {key: "completed" for key in ("hero", "product-1", "product-2", "product-3")})
 
     assert cluster.provider.max_open[word] == 2
