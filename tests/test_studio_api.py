@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import subprocess
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -19,12 +20,15 @@ from email_image_app.domain import accounts as accounts_module
 from email_image_app.domain import database, history
 from email_image_app.domain.accounts import Accounts
 from email_image_app.domain.history import GalleryQuery, JobHistory
+from email_image_app.domain.jobs import bus as bus_module
+from email_image_app.domain.jobs.provider import use_job_client
 from email_image_app.domain.studio_api import StudioApi
 from email_image_app.imagegen.client import OFFLINE_API_KEY, ImageStreamClient
 from email_image_app.imagegen.events import ImageCompleted, ImageStreamError
 from email_image_app.imagegen.options import ImageOptions
 from email_image_app.imagegen.server import create_engine_app
 from tests.loopback import serve_asgi
+from tests.scripted_provider import ScriptedProvider
 from tests.test_cli import SCRIPT, User
 from tests.test_client import Reply, ScriptedServer, completed_event
 
@@ -32,7 +36,7 @@ pytestmark = pytest.mark.timeout(120)
 
 
 @pytest.fixture
-def studio_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def studio_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The studio's data folder and database, as the app's process has them."""
     monkeypatch.setenv("EMAIL_IMAGE_DATA_DIR", str(tmp_path / "studio"))
     monkeypatch.delenv("EMAIL_IMAGE_DB_URL", raising=False)
@@ -41,7 +45,10 @@ def studio_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     database.upgrade(url)
     monkeypatch.setattr(history, "_default", JobHistory(url))
     monkeypatch.setattr(accounts_module, "_default", Accounts(url))
-    return url
+    monkeypatch.delenv("REFLEX_REDIS_URL", raising=False)
+    monkeypatch.setattr(bus_module, "_buses", {})  # this test's own in-memory job tier
+    yield url
+    use_job_client(None)
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +58,9 @@ def engine_url() -> Iterator[str]:
 
 
 def studio(client_factory) -> Starlette:
+    """The routes, with this process's jobs run by the same provider client, as in the app (where
+    the routes and the embedded worker share `get_client()`)."""
+    use_job_client(client_factory())
     return Starlette(routes=StudioApi(client_factory).routes)
 
 
@@ -143,3 +153,36 @@ def test_an_edit_sent_to_the_app_keeps_the_unmasked_pixels_and_lands_in_its_hist
         assert out.convert("RGB").getpixel((400, 256)) == (0x33, 0x66, 0xCC)  # the kept half is untouched
     jobs = JobHistory(studio_db).gallery(GalleryQuery()).jobs
     assert [(job.kind, job.owner_id, job.status) for job in jobs] == [("edit", ana.id, "completed")]
+
+
+def test_a_caller_that_leaves_mid_stream_cancels_its_job_and_the_provider_stream(studio_db):
+    """The work runs as a job of the job tier; a script that hangs up stops paying for it."""
+    accounts = Accounts(studio_db)
+    ana = accounts.create("ana@example.com", "correct horse battery")
+    token = accounts.create_api_token("ana@example.com")
+    provider = ScriptedProvider(step_delay=0.05)
+    gate = provider.hold("hanging")
+    try:
+        with serve_asgi(provider) as provider_url:
+            with serve_asgi(studio(lambda: ImageStreamClient(provider_url + "/v1", "sk-test"))) as url:
+                body = {"prompt": "A kite hanging in the sky", "stream": True, "partial_images": 2, "size": "1024x1024"}
+                with httpx.stream(
+                    "POST", f"{url}/api/v1/images/generations", json=body,
+                    headers={"Authorization": f"Bearer {token}"}, timeout=30,
+                ) as response:
+                    assert response.status_code == 200
+                    for line in response.iter_lines():
+                        if "partial_image" in line:
+                            break  # one step seen: the script hangs up
+                deadline = time.monotonic() + 10
+                while provider.ended_early("hanging") == 0:
+                    assert time.monotonic() < deadline, "the provider stream was not closed"
+                    time.sleep(0.05)  # polling another thread's observable state
+        deadline = time.monotonic() + 10
+        while [job.status for job in JobHistory(studio_db).gallery(GalleryQuery()).jobs] != ["cancelled"]:
+            assert time.monotonic() < deadline, "the job was not recorded cancelled"
+            time.sleep(0.05)  # polling the history the job's worker writes
+        (job,) = JobHistory(studio_db).gallery(GalleryQuery()).jobs
+        assert job.owner_id == ana.id
+    finally:
+        gate.set()

@@ -16,14 +16,14 @@ from email_image_app.cli.jobs import open_job_tier
 from email_image_app.cli.provider import records_locally
 from email_image_app.domain.formatting import file_extension
 from email_image_app.cli.running import OneImage, check_output, prepare_data, run_one_image
-from email_image_app.domain.edit_uploads import MAX_REFERENCE_IMAGES
+from email_image_app.domain.edit_uploads import MAX_REFERENCE_IMAGES, store_edit_inputs
 from email_image_app.domain.file_names import filename_stem
-from email_image_app.domain.jobs.spec import EditInputs, JobSpec
+from email_image_app.domain.jobs.spec import JobSpec
 from email_image_app.domain.prompt_limit import prompt_length_refusal
 from email_image_app.imagegen.options import MODELS, OptionsError
 from email_image_app.imagegen.sizing import plan_edit_size, plan_size
-from email_image_app.domain.upload_checks import UploadError, ValidatedImage
-from email_image_app.domain.store import image_store, new_job_id
+from email_image_app.domain.upload_checks import UploadError
+from email_image_app.domain.store import new_job_id
 
 AUTO_SIZE = "auto"
 
@@ -37,19 +37,6 @@ def read_file(path: Path, what: str) -> bytes:
         raise BadInput(f"{path} is a folder, not an image ({what}).") from None
     except OSError as exc:
         raise BadInput(f"{path}: cannot read it ({exc.strerror}).") from None
-
-
-def store_inputs(images: list[ValidatedImage], mask: bytes | None, width: int, height: int) -> EditInputs:
-    """The edit's inputs stored as the page stores uploads (the job carries their URLs, so a worker
-    in another process reads the same files): the image, its references, the mask."""
-    upload_id = new_job_id()
-    roles = ["original", *(f"reference-{n}" for n in range(1, len(images)))]
-    urls = tuple(
-        image_store.save(upload_id, f"{role}.{file_extension(image.format)}", image.data).url
-        for role, image in zip(roles, images)
-    )
-    mask_url = image_store.save(upload_id, "mask.png", mask).url if mask is not None else ""
-    return EditInputs(urls, "upload" if mask is not None else "none", mask_url, width, height)
 
 
 def _upload_error(path: Path, exc: UploadError) -> BadInput:
@@ -144,7 +131,10 @@ def edit(
                     input_images=len(images), mask="upload" if mask_data else "none",
                 )
                 job = OneImage(new_job_id(), prompt_sent, request_options, target, info, path, keep_partials)
-                inputs = await asyncio.to_thread(store_inputs, images, mask_data, source.width, source.height)
+                inputs = await asyncio.to_thread(
+                    store_edit_inputs, [(image.data, image.format) for image in images], mask_data,
+                    source.width, source.height,
+                )
                 recorded = info if records_locally() else None  # with --server, the server records it
                 spec = JobSpec(job.job_id, "edit", prompt_sent, request_options, target, info=recorded, edit=inputs)
                 await run_one_image(tier, spec, job, reporter, command="edit")

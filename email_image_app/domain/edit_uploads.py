@@ -22,7 +22,8 @@ from email_image_app.domain import upload_checks
 from email_image_app.imagegen.uploads import MAX_EDIT_IMAGES
 from email_image_app.domain.imaging import DEFAULT_UPLOAD_MAX_BYTES, DEFAULT_UPLOAD_MAX_PIXELS
 from email_image_app.domain.upload_checks import UploadError
-from email_image_app.domain.store import ImageStore, image_store
+from email_image_app.domain.store import ImageStore, image_store, new_job_id
+from email_image_app.domain.jobs.spec import EditInputs
 from email_image_app.domain.formatting import file_extension, format_bytes
 from email_image_app.domain.messages import Message, message, sentences
 
@@ -204,3 +205,19 @@ def browser_refusal(rejected: Iterable[dict[str, Any]]) -> Message | None:
             break
         refusals.append(message("not_an_accepted_image", name=str(record.get("name") or "file")))
     return sentences(*refusals) if refusals else None
+
+
+def store_edit_inputs(
+    images: list[tuple[bytes, str]], mask: bytes | None, width: int, height: int, *, store: ImageStore = image_store
+) -> EditInputs:
+    """An edit's inputs, stored as the page stores uploads (blocking): the job carries their URLs,
+    so a worker in another process reads the same files. `images` are (bytes, format) pairs — the
+    image first, then its references; `width` x `height` is the image's size."""
+    upload_id = new_job_id()
+    roles = ["original", *(f"reference-{n}" for n in range(1, len(images)))]
+    urls = tuple(
+        store.save(upload_id, f"{role}.{file_extension(image_format)}", data).url
+        for role, (data, image_format) in zip(roles, images)
+    )
+    mask_url = store.save(upload_id, "mask.png", mask).url if mask is not None else ""
+    return EditInputs(urls, "upload" if mask is not None else "none", mask_url, width, height)

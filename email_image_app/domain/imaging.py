@@ -57,6 +57,12 @@ def image_size(image_bytes: bytes) -> tuple[int, int]:
         return img.size
 
 
+def format_of(image_bytes: bytes) -> str:
+    """The file format ("png", "jpeg", "webp", ...) an image's header names, without decoding it."""
+    with Image.open(io.BytesIO(image_bytes)) as img:
+        return (img.format or "png").lower()
+
+
 def has_alpha(img: Image.Image) -> bool:
     """True when the image carries transparency (alpha channel or a transparent palette entry)."""
     return img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info

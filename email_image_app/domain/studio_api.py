@@ -4,14 +4,16 @@ app's configured provider.
 
 Unlike the offline engine's `/v1` (a stand-in provider), work sent here is the studio's: it needs a
 personal API token (`Authorization: Bearer eis_...`), is checked against that person's monthly
-budget before anything reaches the provider, and is recorded in their history (stored like a page's
-run). The stream is relayed as the provider sends it, so the caller's `ImageStreamClient` sees the
-same events as from OpenAI. Reflex-free: the app module mounts these routes.
+budget before anything reaches the provider, and becomes a job of the job tier like a page's run
+(`domain.jobs`: queued, run by a worker, stored, recorded in their history). Its log is relayed as
+OpenAI's events, each stored image as it lands, so the caller's `ImageStreamClient` sees the same
+events as from OpenAI; a caller that leaves cancels the job. Reflex-free: the app mounts these routes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import logging
 import uuid
@@ -24,16 +26,20 @@ from starlette.routing import Route
 from email_image_app.domain import spending
 from email_image_app.domain.accounts import AccountError, Accounts, SignedIn, default_accounts
 from email_image_app.domain.access import bearer_token_of
-from email_image_app.domain.error_messages import describe_error
-from email_image_app.domain.job_stream import JobTarget, store_stream
+from email_image_app.domain import imaging
+from email_image_app.domain.edit_uploads import store_edit_inputs
+from email_image_app.domain.job_stream import FinalSaved, JobTarget, StepSaved
+from email_image_app.domain.jobs.bus import job_bus
+from email_image_app.domain.jobs.event_log import TICK
+from email_image_app.domain.jobs.events import JobEnded
+from email_image_app.domain.jobs.spec import JobSpec
 from email_image_app.domain.job_records import JobInfo
 from email_image_app.domain.messages import message
-from email_image_app.domain.store import new_job_id
+from email_image_app.domain.store import image_store, new_job_id
 from email_image_app.imagegen import engine_requests, engine_uploads
 from email_image_app.imagegen.client import ImageStreamClient
 from email_image_app.imagegen.engine_errors import ApiError
 from email_image_app.imagegen.engine_requests import EngineLimits
-from email_image_app.imagegen.events import ImageCompleted, ImageStreamError, PartialImage, StreamEvent
 from email_image_app.imagegen.options import parse_size
 from email_image_app.imagegen.pricing import estimate_cost_usd
 from email_image_app.imagegen.server import MethodGuard, sse_frame
@@ -94,7 +100,8 @@ class StudioApi:
             options={**options.request_fields(edit=False), "partial_images": options.partial_images, "via": "api"},
             owner_id=person.account_id,
         )
-        return await self._answer(asked.stream, client.stream_generate(asked.prompt, options), target, info, request_id)
+        spec = JobSpec(new_job_id(), "generate", asked.prompt, options, target, info=info)
+        return await self._answer(asked.stream, spec, request_id)
 
     async def edits(self, request: Request) -> Response:
         request_id = f"req_{uuid.uuid4().hex}"
@@ -121,22 +128,24 @@ class StudioApi:
             owner_id=person.account_id,
         )
         target = JobTarget(width=width, height=height, output_format=options.output_format)
-        events = client.stream_edit(
-            [part.data for part in upload.images], asked.prompt, options, mask=upload.mask.data if upload.mask else None
+        first = checked.images[0]
+        inputs = await asyncio.to_thread(
+            store_edit_inputs,
+            [(part.data, imaging.format_of(part.data)) for part in upload.images],
+            upload.mask.data if upload.mask else None,
+            first.width,
+            first.height,
         )
-        return await self._answer(asked.stream, events, target, info, request_id, prefix="image_edit")
+        spec = JobSpec(new_job_id(), "edit", asked.prompt, options, target, info=info, edit=inputs)
+        return await self._answer(asked.stream, spec, request_id, prefix="image_edit")
 
-    async def _answer(
-        self, stream: bool, events: AsyncIterator[StreamEvent], target: JobTarget, info: JobInfo, request_id: str,
-        *, prefix: str = "image_generation",
-    ) -> Response:
+    async def _answer(self, stream: bool, spec: JobSpec, request_id: str, *, prefix: str = "image_generation") -> Response:
+        await job_bus().submit(spec)
         if stream:
             return StreamingResponse(
-                self._relay(events, target, info, prefix),
-                media_type="text/event-stream",
-                headers={"x-request-id": request_id},
+                self._relay(spec.job_id, prefix), media_type="text/event-stream", headers={"x-request-id": request_id}
             )
-        return await self._collect(events, target, info, request_id)
+        return await self._collect(spec.job_id, request_id)
 
     def _check_budget(self, person: SignedIn, asked: engine_requests.ImageRequest, client: ImageStreamClient) -> None:
         """Refuse, before the provider hears of it, a request over what the person has left."""
@@ -156,63 +165,75 @@ class StudioApi:
                 403, message(refused.key, **refused.params).render("en"), type="insufficient_quota", code=refused.key
             ) from None
 
-    async def _stored(
-        self, events: AsyncIterator[StreamEvent], target: JobTarget, info: JobInfo
-    ) -> AsyncIterator[StreamEvent]:
-        """The provider's events, each stored and recorded (in the person's history) as it passes."""
-        passed: asyncio.Queue[StreamEvent] = asyncio.Queue()
-
-        async def tee() -> AsyncIterator[StreamEvent]:
-            async for event in events:
-                await passed.put(event)
-                yield event
-
-        async for _saved in store_stream(tee(), new_job_id(), target, info=info):
-            while not passed.empty():
-                yield passed.get_nowait()
-
-    async def _relay(
-        self, events: AsyncIterator[StreamEvent], target: JobTarget, info: JobInfo, prefix: str
-    ) -> AsyncIterator[bytes]:
-        sequence = 0
-        stored = self._stored(events, target, info)
+    async def _relay(self, job_id: str, prefix: str) -> AsyncIterator[bytes]:
+        """The job's log as OpenAI's events: each stored step and the final image, then the end;
+        a comment every 15 s of silence keeps proxies from closing the stream."""
+        bus = job_bus()
+        sequence, ended = 0, False
         try:
-            async for event in stored:
-                if isinstance(event, PartialImage):
-                    payload = {
-                        "type": f"{prefix}.partial_image", "b64_json": event.b64_json,
-                        "partial_image_index": event.index, "sequence_number": sequence,
-                    }
-                elif isinstance(event, ImageCompleted):
-                    payload = {
-                        "type": f"{prefix}.completed", "b64_json": event.b64_json,
-                        "usage": event.usage.to_dict() if event.usage else None, "sequence_number": sequence,
-                    }
-                else:
+            async for found in bus.follow(job_id, heartbeat=15.0):
+                if found is TICK:
+                    yield b": waiting\n\n"
                     continue
-                yield sse_frame(payload["type"], payload)
-                sequence += 1
-        except ImageStreamError as error:  # the provider failed mid-way: say it the provider's way
-            body = {"message": describe_error(error).render("en"), "type": "provider_error", "code": error.code}
-            yield sse_frame("error", {"type": "error", "error": body, "sequence_number": sequence})
+                _, event = found
+                payload = await _openai_event(event, prefix, sequence)
+                if isinstance(event, JobEnded):
+                    ended = True
+                if payload is not None:
+                    yield sse_frame(payload["type"], payload)
+                    sequence += 1
         finally:
-            with contextlib.suppress(Exception):
-                await stored.aclose()  # the caller left: the provider stream is closed too
+            if not ended:  # the caller left: so does the provider stream
+                with contextlib.suppress(Exception):
+                    await bus.cancel(job_id)
 
-    async def _collect(
-        self, events: AsyncIterator[StreamEvent], target: JobTarget, info: JobInfo, request_id: str
-    ) -> Response:
-        final: ImageCompleted | None = None
-        try:
-            async for event in self._stored(events, target, info):
-                if isinstance(event, ImageCompleted):
-                    final = event
-        except ImageStreamError as error:
-            status = error.status if error.status and 400 <= error.status < 600 else 502
-            return ApiError(status, describe_error(error).render("en"), type="provider_error", code=error.code).response(
-                request_id
-            )
+    async def _collect(self, job_id: str, request_id: str) -> Response:
+        final: FinalSaved | None = None
+        ended: JobEnded | None = None
+        async for found in job_bus().follow(job_id, heartbeat=15.0):
+            if found is TICK:
+                continue
+            _, event = found
+            final = event if isinstance(event, FinalSaved) else final
+            ended = event if isinstance(event, JobEnded) else ended
+        if ended is not None and not ended.completed:
+            detail = ended.detail or {}
+            status = detail.get("status") if isinstance(detail.get("status"), int) else None
+            return ApiError(
+                status if status and 400 <= status < 600 else 502, _reason(ended), type="provider_error",
+                code=detail.get("code"),
+            ).response(request_id)
         if final is None:
             return ApiError(502, "The provider sent no image.", type="provider_error").response(request_id)
-        body = {"data": [{"b64_json": final.b64_json}], "usage": final.usage.to_dict() if final.usage else None}
+        data = await asyncio.to_thread(image_store.read, final.url)
+        body = {"data": [{"b64_json": _b64(data)}], "usage": final.usage.to_dict() if final.usage else None}
         return JSONResponse(body, headers={"x-request-id": request_id})
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _reason(ended: JobEnded) -> str:
+    return (ended.error or message("error_unexpected")).render("en")
+
+
+async def _openai_event(event: object, prefix: str, sequence: int) -> dict | None:
+    """One event of a job's log as OpenAI streams it (None: nothing to tell the caller)."""
+    if isinstance(event, StepSaved):
+        data = await asyncio.to_thread(image_store.read, event.url)
+        return {
+            "type": f"{prefix}.partial_image", "b64_json": _b64(data),
+            "partial_image_index": event.index, "sequence_number": sequence,
+        }
+    if isinstance(event, FinalSaved):
+        data = await asyncio.to_thread(image_store.read, event.url)
+        return {
+            "type": f"{prefix}.completed", "b64_json": _b64(data),
+            "usage": event.usage.to_dict() if event.usage else None, "sequence_number": sequence,
+        }
+    if isinstance(event, JobEnded) and not event.completed:  # say it the provider's way
+        code = (event.detail or {}).get("code")
+        body = {"message": _reason(event), "type": "provider_error", "code": code}
+        return {"type": "error", "error": body, "sequence_number": sequence}
+    return None

@@ -70,6 +70,7 @@ def failure_detail(exc: BaseException) -> dict[str, Any]:
         "type": type(exc).__name__,
         "provider": isinstance(exc, ImageStreamError),
         "status": getattr(exc, "status", None),
+        "code": getattr(exc, "code", None),
         "message": str(getattr(exc, "message", "") or exc),
     }
 
