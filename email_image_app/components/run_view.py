@@ -51,6 +51,8 @@ def progress_panel(state: Any) -> rx.Component:
                 ),
             ),
             width="100%",
+            flex_wrap="wrap",  # on a phone the stage goes under the count instead of squeezing it
+            row_gap="1",
         ),
         width="100%",
         spacing="2",
