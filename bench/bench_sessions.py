@@ -77,6 +77,7 @@ async def run_session(session: Session, url: str, cookie: str, start: asyncio.Ev
     signed_in = asyncio.Event()
     prompt_set = asyncio.Event()
     finished = asyncio.Event()
+    prompt = f"Session {session.number} of the benchmark, summer sale banner, {uuid.uuid4().hex[:8]}"
 
     @client.on("event", namespace=NAMESPACE)
     async def on_update(update: dict) -> None:
@@ -85,7 +86,9 @@ async def run_session(session: Session, url: str, cookie: str, start: asyncio.Ev
         if (delta.get(AUTH_STATE) or {}).get("email_rx_state_"):
             signed_in.set()
         generate = delta.get(GENERATE_STATE) or {}
-        if "prompt_rx_state_" in generate:
+        # The hydrate's delta carries the whole state, the empty prompt included: only the prompt
+        # this session typed counts.
+        if generate.get("prompt_rx_state_") == prompt:
             prompt_set.set()
         if not session.clicked_at:
             return
@@ -113,7 +116,6 @@ async def run_session(session: Session, url: str, cookie: str, start: asyncio.Ev
         await asyncio.wait_for(signed_in.wait(), 60)
         session.ready = True
         await start.wait()
-        prompt = f"Session {session.number} of the benchmark, summer sale banner, {uuid.uuid4().hex[:8]}"
         await client.emit("event", _event(f"{GENERATE_STATE}.set_prompt", {"value": prompt}), namespace=NAMESPACE)
         # As in a tab, the prompt is in the state before the click (typing comes well before it): a
         # background event sent in the same instant as the one setting the prompt may not see it.

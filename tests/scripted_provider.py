@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from typing import Iterator
 
 import pytest
@@ -27,6 +28,7 @@ class ScriptedProvider:
         self.seen_prompts: list[str] = []  # in the order their streams opened
         self.cut_prompts: list[str] = []  # streams that closed before their last byte was sent
         self.max_open: dict[str, int] = {}
+        self.partials_sent: list[tuple[str, float]] = []  # (prompt, wall time it was handed over)
         self._holds: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
 
@@ -91,7 +93,10 @@ class ScriptedProvider:
                     await asyncio.sleep(0.1)
             await send(message)
             if message["type"] == "http.response.body":
-                partials_sent += b"partial_image" in message.get("body", b"")
+                if b"partial_image" in message.get("body", b""):
+                    partials_sent += 1
+                    # When each partial image was handed to the server (bench/bench_job_latency.py).
+                    self.partials_sent.append((prompt, time.time()))
                 finished = finished or not message.get("more_body", False)
 
         with self._lock:
