@@ -214,3 +214,16 @@ def test_a_campaign_with_only_a_hero_has_no_product_table(tmp_path: Path):
     html_text = render_email_html(only_hero)
     assert [image["src"] for image in parse(html_text).images] == ["email/hero-email.jpg"]
     assert 'width="50%"' not in html_text
+
+
+def test_an_export_s_stored_files_survive_pickling_as_reflex_keeps_states_in_redis(tmp_path, monkeypatch):
+    """With replicas, Reflex pickles each state into Redis: the export's file references travel as
+    their URLs and read the receiving process's store (a store's locks cannot be pickled)."""
+    import pickle
+
+    from email_image_app.domain import store as store_module
+
+    monkeypatch.setattr(store_module, "image_store", store_module.ImageStore(tmp_path, "/files"))
+    saved = store_module.image_store.save("pickleexport1", "hero.png", b"\x89PNG fake bytes")
+    ref = pickle.loads(pickle.dumps(store_module.image_store.ref(saved.url)))
+    assert (ref.name, ref.read_bytes()) == ("hero.png", b"\x89PNG fake bytes")

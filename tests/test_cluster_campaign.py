@@ -4,8 +4,10 @@ replica mid-run; the scripted provider counts the streams open at once for the c
 
 from __future__ import annotations
 
+import json
 import secrets
 import signal
+import zipfile
 
 import pytest
 
@@ -53,3 +55,25 @@ def test_the_campaign_limit_holds_across_two_workers_and_a_tab_moved_to_the_othe
 
     assert cluster.provider.max_open[word] == 2
     assert cluster.provider.streams_for(word) == 4  # each tile asked for once, none twice
+
+
+def test_kill_9_of_the_tab_s_replica_mid_campaign_the_tab_finds_its_tiles_and_exports(campaign_page, two_workers):
+    """The tab's state dies with its replica (Reflex gives the reconnected tab a new session): it
+    finds the campaign again by the id it keeps, from the campaign's snapshot and the tiles' logs."""
+    cluster, page = two_workers, campaign_page
+    word = f"crashcamp{secrets.token_hex(3)}"
+    cluster.stop_replica("web-2")
+    open_campaign(page, cluster.url, f"Autumn {word}")
+    type_products(page, [(f"Scarf {word}", "Wool")])
+    page.click("#generate-campaign")
+    page.wait_for_selector("#tile-hero img[alt^='Step']")
+
+    cluster.start_replica("web-2")
+    cluster.stop_replica("web-1", signal.SIGKILL)
+    wait_for_statuses(page, {"hero": "completed", "product-1": "completed"})
+    page.wait_for_function("!document.querySelector('#download-zip').disabled")
+    with page.expect_download() as download_info:
+        page.click("#download-zip")
+    manifest = json.loads(zipfile.ZipFile(download_info.value.path()).read("manifest.json"))
+    assert [record["slot"] for record in manifest["images"]] == ["hero", "product-1"]
+    assert cluster.provider.streams_for(word) == 2  # nothing asked twice

@@ -44,6 +44,12 @@ class StoredRef:
     def read_bytes(self) -> bytes:
         return self.store.read(self.url)
 
+    def __reduce__(self) -> tuple:
+        # A Reflex state keeping refs (the campaign's export) is pickled into Redis with replicas;
+        # a store holds this process's locks and clients, so a ref travels as its URL alone and
+        # comes back as a ref of the receiving process's store.
+        return (_ref_of_default_store, (self.url,))
+
 
 def new_job_id() -> str:
     """Unguessable: a job's URLs are its only access control between tabs and users."""
@@ -130,3 +136,7 @@ class ImageStore:
 
 
 image_store = ImageStore()
+
+
+def _ref_of_default_store(url: str) -> StoredRef:
+    return image_store.ref(url)

@@ -15,7 +15,7 @@ from email_image_app.domain.history import default_history
 from email_image_app.domain.job_leases import lease_interval, sweep_once
 from email_image_app.domain.jobs.cancel_channel import MemoryCancels, RedisCancels
 from email_image_app.domain.jobs.event_log import START, MemoryEventLog, RedisEventLog, follow
-from email_image_app.domain.jobs.events import INTERRUPTED, Accepted, JobEnded
+from email_image_app.domain.jobs.events import INTERRUPTED, Accepted, JobEnded, Snapshot
 from email_image_app.domain.jobs.spec import JobSpec
 from email_image_app.domain.jobs.stream_slots import MemorySlots, RedisSlots, SlotGroup
 from email_image_app.domain.messages import message
@@ -72,6 +72,16 @@ class JobBus:
         more: logs expire) — a page then has nothing to pick up."""
         found = await self.log.read(job_id, START, 0)
         return found[0][1] if found and isinstance(found[0][1], Accepted) else None
+
+    async def keep_snapshot(self, group_id: str, snapshot: Snapshot) -> None:
+        """Keep what a page needs to show the jobs of `group_id` again (a campaign), for as long as
+        their logs are kept."""
+        await self.log.append(f"group-{group_id}", snapshot)
+
+    async def snapshot(self, group_id: str) -> Snapshot | None:
+        found = await self.log.read(f"group-{group_id}", START, 0)
+        kept = [event for _, event in found if isinstance(event, Snapshot)]
+        return kept[-1] if kept else None
 
     async def cancel(self, job_id: str) -> None:
         await self.cancels.cancel(job_id)

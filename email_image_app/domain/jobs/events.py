@@ -34,6 +34,15 @@ class Accepted:
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    """What a page needs to show a group of jobs again (a campaign: its tiles, their requests and
+    job ids), kept in a log of its own beside the jobs'. The last one counts."""
+
+    owner_id: int | None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Queued:
     """Waiting for a provider stream: `ahead` jobs go first (0: next)."""
 
@@ -75,10 +84,11 @@ def failure_detail(exc: BaseException) -> dict[str, Any]:
     }
 
 
-JobEvent = Union[Accepted, Queued, Started, StepSaved, FinalSaved, EmailSaved, RateLimitWait, JobEnded]
+JobEvent = Union[Accepted, Snapshot, Queued, Started, StepSaved, FinalSaved, EmailSaved, RateLimitWait, JobEnded]
 
 _TYPES: dict[str, type] = {
     "accepted": Accepted,
+    "snapshot": Snapshot,
     "queued": Queued,
     "started": Started,
     "step": StepSaved,

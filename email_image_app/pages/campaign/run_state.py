@@ -27,7 +27,7 @@ from email_image_app.domain.error_messages import describe_error
 from email_image_app.domain.job_stream import FinalSaved, StepSaved
 from email_image_app.domain.jobs.bus import job_bus
 from email_image_app.domain.jobs.event_log import START, is_after
-from email_image_app.domain.jobs.events import CANCELLED, COMPLETED, JobEnded, Queued, Started
+from email_image_app.domain.jobs.events import CANCELLED, COMPLETED, JobEnded, Queued, Snapshot, Started
 from email_image_app.domain.jobs.spec import JobSpec
 from email_image_app.domain.messages import Message, message
 from email_image_app.domain.run_progress import creeping_progress, expected_seconds_per_event, progress_for
@@ -41,6 +41,8 @@ from email_image_app.pages.campaign.tiles import (
     TileRequest,
     TileView,
     format_label,
+    RestoredCampaign,
+    campaign_snapshot,
     plain,
 )
 from email_image_app.state.auth import AuthState, budget_refusal, require_signed_in
@@ -59,6 +61,10 @@ class CampaignRunState(rx.State):
     tiles: list[TileView] = []
     elapsed_s: int = 0
     rate_limit_wait_s: int = 0  # new starts are paused this long (the provider said 429)
+
+    # The campaign this tab runs or ran last, kept in the tab (sessionStorage): a tab whose
+    # server-side state is gone (its replica crashed) finds its tiles again by it.
+    tab_campaign: str = rx.SessionStorage("")
 
     _requests: dict[str, TileRequest] = {}  # slot key -> what its tile asks for
     _tile_jobs: dict[str, str] = {}  # slot key -> job id of its current attempt
@@ -94,7 +100,7 @@ class CampaignRunState(rx.State):
         requests = form.requests_for_run()
         if requests is None:
             return None  # the form says why
-        self.campaign_id = new_job_id()
+        self.campaign_id = self.tab_campaign = new_job_id()
         self._requests = requests
         self._tile_jobs = {}
         self._seen = {}
@@ -133,6 +139,12 @@ class CampaignRunState(rx.State):
             specs = await self._tile_specs(keys)
             self._follow_generation += 1
             generation = self._follow_generation
+            who = await require_signed_in(self)
+            snapshot = Snapshot(who.account_id if who else None, self._snapshot_data())
+        try:  # before the jobs: a tab that lost its state finds them through it
+            await job_bus().keep_snapshot(self.campaign_id, snapshot)
+        except Exception:
+            logger.exception("campaign %s: its snapshot could not be kept", self.campaign_id)
         for spec in specs:
             try:
                 await job_bus().submit(spec)
@@ -178,14 +190,37 @@ class CampaignRunState(rx.State):
     @rx.event(background=True)
     async def resume_campaign(self):
         """On (re)load: the tiles still going are followed again from the last step this tab saw,
-        by whichever process the tab is connected to now (the jobs' logs outlive the one that asked)."""
+        by whichever process the tab is connected to now (the jobs' logs outlive the one that asked).
+        A tab whose state was lost starts over from its campaign's snapshot and the tiles' logs."""
         async with self:
-            if not self.running or not self.campaign_id or await require_signed_in(self) is None:
+            who = await require_signed_in(self)
+            lost = who is not None and not self.campaign_id and bool(self.tab_campaign)
+            if who is None or not (lost or (self.running and self.campaign_id)):
                 return
             self._follow_generation += 1
-            generation = self._follow_generation
+            generation, campaign_id = self._follow_generation, self.tab_campaign
+        if lost:
+            snapshot = await job_bus().snapshot(campaign_id)
+            async with self:
+                if self._follow_generation != generation or self.campaign_id:
+                    return
+                if snapshot is None or snapshot.owner_id != who.account_id:
+                    self.tab_campaign = ""  # gone (its logs expired), or not this person's
+                    return
+                self._restore(campaign_id, snapshot.data)
+                (await self.get_state(CampaignExportState)).hold()
         async for event in self._follow_tiles(generation):
             yield event
+
+    def _snapshot_data(self) -> dict[str, Any]:
+        return campaign_snapshot(self.tiles, self._requests, self._tile_jobs, self._run_meta, self._started_at)
+
+    def _restore(self, campaign_id: str, data: dict[str, Any]) -> None:
+        """A campaign found again by its snapshot: every tile replayed from the start of its log."""
+        found = RestoredCampaign.of(data)
+        self.campaign_id, self.tiles, self._requests = campaign_id, found.tiles, found.requests
+        self._tile_jobs, self._run_meta, self._started_at = found.tile_jobs, found.run_meta, found.started_at
+        self._seen, self._paused_until, self.running = {}, 0.0, True
 
     # ----- tile controls -----
 

@@ -102,3 +102,61 @@ def plain(value: Any) -> Any:
     """The object a Reflex state hands back wrapped in a change-tracking proxy, unwrapped: a request
     read under the state's lock is used after it (by the stream, the export)."""
     return getattr(value, "__wrapped__", value)
+
+
+def request_to_data(request: TileRequest) -> dict[str, Any]:
+    """A tile's request as plain data (JSON-able), for the campaign's snapshot."""
+    data = dataclasses.asdict(plain(request))
+    data["options"]["notices"] = list(request.options.notices)
+    return data
+
+
+def request_from_data(data: dict[str, Any]) -> TileRequest:
+    options = {**data["options"], "notices": tuple(data["options"].get("notices") or ())}
+    return TileRequest(
+        kind=data["kind"],
+        prompt=data["prompt"],
+        prompt_sent=data["prompt_sent"],
+        options=ImageOptions(**options),
+        target=JobTarget(**data["target"]),
+        product=Product(**data["product"]) if data.get("product") else None,
+    )
+
+
+def campaign_snapshot(
+    tiles: list[TileView], requests: dict[str, TileRequest], tile_jobs: dict[str, str], run_meta: dict[str, Any],
+    started_at: float,
+) -> dict[str, Any]:
+    """What a tab that lost its state needs to show the campaign again from its tiles' logs (plain
+    data, kept by the job tier): the tiles as they start, their requests and job ids, the settings."""
+    blank = [
+        TileView(tile.key, tile.kind, tile.title, tile.size_label, total_partials=tile.total_partials,
+                 budget_bytes=tile.budget_bytes, original_format=tile.original_format)
+        for tile in tiles
+    ]
+    return {
+        "tiles": [dataclasses.asdict(tile) for tile in blank],
+        "requests": {key: request_to_data(request) for key, request in requests.items()},
+        "tile_jobs": dict(tile_jobs),
+        "run_meta": dict(run_meta),
+        "started_at": started_at,
+    }
+
+
+@dataclass(frozen=True)
+class RestoredCampaign:
+    tiles: list[TileView]
+    requests: dict[str, TileRequest]
+    tile_jobs: dict[str, str]
+    run_meta: dict[str, Any]
+    started_at: float
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> RestoredCampaign:
+        return cls(
+            tiles=[TileView(**tile) for tile in data["tiles"]],
+            requests={key: request_from_data(request) for key, request in data["requests"].items()},
+            tile_jobs=dict(data["tile_jobs"]),
+            run_meta=dict(data["run_meta"]),
+            started_at=float(data["started_at"]),
+        )
