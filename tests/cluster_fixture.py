@@ -91,6 +91,8 @@ def cluster_plan(folder: Path, redis: Redis, postgres: Postgres, provider_url: s
             "EMAIL_IMAGE_LEASE_SECONDS": "3",
             # Two provider streams at once for the whole cluster: a third run waits, "Queued".
             "EMAIL_IMAGE_MAX_STREAMS": "2",
+            # A job taken by a worker that died goes to the next one after 4 s, not a minute.
+            "EMAIL_IMAGE_REDELIVER_SECONDS": "4",
         },
     )
 

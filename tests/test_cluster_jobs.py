@@ -193,3 +193,39 @@ def test_past_the_installation_s_stream_cap_a_run_shows_it_is_queued_then_runs(b
         gate.set()
         for page in pages:
             page.context.close()
+
+
+def test_kill_9_of_the_worker_its_waiting_job_runs_on_the_next_one_and_its_begun_ones_are_not_rerun(
+    browser, whole_cluster
+):
+    """Two runs hold the cluster's two streams; a third waits its turn in the same worker. The worker
+    is killed: the third never reached the provider, so the next worker runs it; the first two may
+    have been billed, so they end interrupted (Retry is the marketer's call), never re-run."""
+    cluster = whole_cluster
+    begun, waiting = f"begun{secrets.token_hex(3)}", f"waiting{secrets.token_hex(3)}"
+    gate = cluster.provider.hold(begun)
+    pages = []
+    try:
+        for prompt in (f"Lamp A {begun}", f"Lamp B {begun}", f"Lamp C {waiting}"):
+            context = browser.new_context(viewport={"width": 1366, "height": 900})
+            cluster.sign_in(context)
+            page = context.new_page()
+            page.set_default_timeout(45_000)
+            pages.append(page)
+            start_generation(page, cluster.url, prompt)
+            if begun in prompt:
+                page.wait_for_selector("img[alt='Step 1']")
+        pages[2].wait_for_function("document.querySelector('#run-stage')?.innerText.includes('Queued')")
+
+        cluster.stop_worker(sig=signal.SIGKILL)
+        cluster.start_worker()
+
+        pages[2].wait_for_selector("img[alt='Final image']")
+        for page in pages[:2]:
+            page.wait_for_selector("#run-error")
+            assert "stopped while this image was being made" in page.inner_text("#run-error")
+        assert (cluster.provider.streams_for(begun), cluster.provider.streams_for(waiting)) == (2, 1)
+    finally:
+        gate.set()
+        for page in pages:
+            page.context.close()

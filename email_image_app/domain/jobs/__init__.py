@@ -8,6 +8,7 @@ reconnects anywhere picks the job up where it is.
     event_log.py     the per-job log: in memory, or a Redis Stream with a TTL
     cancel_channel.py  a Cancel reaching the process that runs the job
     stream_slots.py  how many provider streams run at once (global, per campaign), and the 429 pause
+    claims.py        who runs a job: a job delivered twice runs once, and one that reached a provider never twice
     provider.py      the provider client a worker uses (keys from its environment)
     runner.py        one job, run: slots, lease, provider stream -> stored files -> events
     bus.py           the pieces chosen by configuration (memory or Redis), submit / cancel / follow

@@ -15,7 +15,8 @@ from email_image_app.domain.history import default_history
 from email_image_app.domain.job_leases import lease_interval, sweep_once
 from email_image_app.domain.jobs.cancel_channel import MemoryCancels, RedisCancels
 from email_image_app.domain.jobs.event_log import START, MemoryEventLog, RedisEventLog, follow
-from email_image_app.domain.jobs.events import INTERRUPTED, Accepted, JobEnded, Snapshot
+from email_image_app.domain.jobs.claims import MemoryClaims, RedisClaims
+from email_image_app.domain.jobs.events import INTERRUPTED, Accepted, JobEnded, Snapshot, Started
 from email_image_app.domain.jobs.spec import JobSpec
 from email_image_app.domain.jobs.stream_slots import MemorySlots, RedisSlots, SlotGroup
 from email_image_app.domain.messages import message
@@ -42,11 +43,15 @@ class JobBus:
             self.log = RedisEventLog(redis_url)
             self.cancels = RedisCancels(redis_url)
             self.slots = RedisSlots(redis_url, self.lease_seconds)
+            self.claims = RedisClaims(redis_url, self.holder, self.lease_seconds)
         else:
             self.log = MemoryEventLog()
             self.cancels = MemoryCancels()
             self.slots = MemorySlots()
-        # Jobs this process runs now, with the slots they hold: their leases are renewed here.
+            self.claims = MemoryClaims()
+        # Jobs this process has claimed (waiting or running), and the slots of those running:
+        # their claims and slots are renewed here.
+        self.claimed: set[str] = set()
         self.holding: dict[str, list[SlotGroup]] = {}
         self.broker: Any = None  # the queue's taskiq broker (`queue.broker_for`)
 
@@ -89,17 +94,23 @@ class JobBus:
     def follow(self, job_id: str, after: str = START, *, heartbeat: float = 1.0) -> AsyncIterator[object]:
         return follow(self.log, job_id, after, heartbeat=heartbeat)
 
-    async def keep_slots(self) -> None:
-        """Forever: renew the stream slots of the jobs this process runs, three times per lease,
-        so only a dead process's slots lapse. (Each job's history lease is renewed by its
+    async def keep_claims(self) -> None:
+        """Forever: renew the claims and stream slots of the jobs this process has, three times per
+        lease, so only a dead process's lapse. (Each job's history lease is renewed by its
         `JobRecorder`: `domain.job_leases`.)"""
         while True:
             await asyncio.sleep(lease_interval())
-            for job_id, groups in list(self.holding.items()):
-                try:
+            try:
+                await self.claims.renew(list(self.claimed))
+                for job_id, groups in list(self.holding.items()):
                     await self.slots.renew(job_id, groups)
-                except Exception:
-                    logger.exception("jobs: could not renew the stream slot of job %s", job_id)
+            except Exception:
+                logger.exception("jobs: could not renew the claims and slots of %d job(s)", len(self.claimed))
+
+    async def was_started(self, job_id: str) -> bool:
+        """Whether the job's log says a worker began it (it may have reached the provider)."""
+        found = await self.log.read(job_id, START, 0)
+        return any(isinstance(event, (Started, JobEnded)) for _, event in found)
 
     async def sweep_lapsed(self) -> None:
         """Forever, from start: jobs whose process died (lease lapsed) are marked `interrupted` in

@@ -1,6 +1,6 @@
 """The queue, on taskiq: an in-memory broker in one process (the task runs on this event loop as
 soon as it is kicked: today's feel and speed, the same code path) or a Redis list that worker
-processes take jobs from. taskiq because it is asyncio-native (a job is an async stream), has both
+processes take jobs from (acknowledged once run: see `claims.py`). taskiq because it is asyncio-native (a job is an async stream), has both
 brokers, and its `Receiver` stops taking jobs on a signal and waits for running ones: the drain."""
 
 from __future__ import annotations
@@ -14,16 +14,18 @@ from typing import Any, AsyncIterator
 
 from taskiq import AsyncBroker, InMemoryBroker
 from taskiq.receiver import Receiver
-from taskiq_redis import ListQueueBroker
+from taskiq.acks import AcknowledgeType
+from taskiq_redis import RedisStreamBroker
 
 from email_image_app.domain.jobs.bus import JobBus, job_bus
+from email_image_app.domain.jobs.claims import redeliver_seconds
 from email_image_app.domain.jobs.runner import run_job
 from email_image_app.domain.jobs.spec import JobSpec
 
 logger = logging.getLogger(__name__)
 
 TASK_NAME = "studio.run_image_job"
-QUEUE_NAME = "studio:jobs"
+QUEUE_NAME = "studio:jobs-stream"
 DEFAULT_DRAIN_SECONDS = 600.0
 # Jobs one worker process runs at once (each mostly waits on its provider stream).
 DEFAULT_JOBS_PER_WORKER = 32
@@ -38,7 +40,19 @@ def broker_for(bus: JobBus) -> AsyncBroker:
     broker = bus.broker
     if broker is None:
         if bus.redis_url:
-            broker = ListQueueBroker(bus.redis_url, queue_name=QUEUE_NAME)
+            # A stream with a consumer group: a message is acknowledged once its job ran, so one
+            # taken by a worker that died is handed to another after `redeliver_seconds()`
+            # (`claims.py` decides whether it may run again).
+            broker = RedisStreamBroker(
+                bus.redis_url,
+                queue_name=QUEUE_NAME,
+                consumer_group_name="studio-workers",
+                consumer_name=bus.holder,
+                consumer_id="0",  # jobs queued before any worker started are not skipped
+                idle_timeout=int(redeliver_seconds() * 1000),
+                unacknowledged_lock_timeout=5,
+                xread_count=4,  # a worker takes a few at a time: the others get their share
+            )
         else:
             broker = InMemoryBroker(max_async_tasks=DEFAULT_JOBS_PER_WORKER)
         broker.register_task(run_image_job, task_name=TASK_NAME)
@@ -63,7 +77,7 @@ async def serve_jobs(bus: JobBus, stop: asyncio.Event, *, take_jobs: bool = True
     lapsed leases, hear Cancels and — with Redis and `take_jobs` — take jobs from the queue. On `stop` it
     takes no new job and lets running ones finish for up to `drain_seconds()`."""
     helpers = [
-        asyncio.create_task(bus.keep_slots(), name="jobs-slots"),
+        asyncio.create_task(bus.keep_claims(), name="jobs-claims"),
         asyncio.create_task(bus.sweep_lapsed(), name="jobs-sweep"),
         asyncio.create_task(bus.cancels.listen(), name="jobs-cancels"),
     ]
@@ -78,6 +92,7 @@ async def serve_jobs(bus: JobBus, stop: asyncio.Event, *, take_jobs: bool = True
                     max_async_tasks=DEFAULT_JOBS_PER_WORKER,
                     wait_tasks_timeout=drain_seconds(),
                     propagate_exceptions=False,
+                    ack_type=AcknowledgeType.WHEN_EXECUTED,
                 )
                 await receiver.listen(stop)
             logger.info("jobs: stopped taking jobs; running ones done or past the drain")

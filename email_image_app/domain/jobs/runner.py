@@ -80,6 +80,23 @@ async def run_job(spec: JobSpec, bus: JobBus) -> None:
     """Run `spec` to its end, appending each step to its log; never raises for the job's own
     failures (they are its log's last event). A worker stopping mid-job ends it `interrupted`."""
     job_id = spec.job_id
+    if not await bus.claims.take(job_id):
+        return  # delivered again while a live worker has it
+    bus.claimed.add(job_id)
+    try:
+        if await bus.was_started(job_id):
+            # Delivered again after its worker died: it may have reached the provider (and been
+            # billed), so it is not run again; its lapsed lease ends it `interrupted`.
+            logger.warning("job %s was begun by a worker that stopped: not run again", job_id)
+            return
+        await _run_claimed(spec, bus)
+    finally:
+        bus.claimed.discard(job_id)
+        await bus.claims.release(job_id)
+
+
+async def _run_claimed(spec: JobSpec, bus: JobBus) -> None:
+    job_id = spec.job_id
     if await bus.cancels.was_cancelled(job_id):
         await bus.log.append(job_id, JobEnded(CANCELLED))
         return
