@@ -9,6 +9,7 @@ import asyncio
 from pathlib import Path
 from typing import Iterator
 
+import httpx
 import pytest
 
 from email_image_app.domain import settings
@@ -120,3 +121,21 @@ def test_past_the_stream_cap_a_job_waits_its_turn_and_says_how_many_are_ahead(bu
     assert waits == [-1, 0, 1]  # one ran at once; the next was next in line; the last had one ahead
     starts = [log.index(next(e for e in log if isinstance(e, Started))) for log in logs]
     assert all(start >= 0 for start in starts)
+
+
+def test_a_job_delivered_again_after_it_was_begun_is_not_run_again_and_its_log_ends(bus: JobBus, engine_url: str):
+    """Its worker died after `Started` (maybe after the provider billed it): whoever takes the
+    redelivered message does not run it again; with no history row to sweep, the log ends here."""
+    from email_image_app.domain.jobs.events import INTERRUPTED
+    from email_image_app.domain.jobs.runner import run_job
+
+    async def scenario() -> list[object]:
+        spec = generation("a twice delivered kite")
+        await bus.log.append(spec.job_id, Started("worker-that-died"))
+        await run_job(spec, bus)
+        return [event for _, event in await bus.log.read(spec.job_id, "0", 0)]
+
+    log = asyncio.run(scenario())
+    assert [type(event).__name__ for event in log] == ["Started", "JobEnded"]
+    assert log[-1].status == INTERRUPTED
+    assert httpx.get(engine_url + "/v1/engine/status", timeout=5).json()["streams_started"] == 0

@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING, AsyncIterator
 from email_image_app.domain import cancellation, edit_uploads
 from email_image_app.domain.campaign.runner import EmailRendition, tile_stream
 from email_image_app.domain.error_messages import describe_error
+from email_image_app.domain.history import default_history
 from email_image_app.domain.imaging import ImageTooLargeError
 from email_image_app.domain.job_stream import FinalSaved, StepSaved, store_stream
 from email_image_app.domain.jobs.events import (
     CANCELLED, COMPLETED, FAILED, INTERRUPTED, JobEnded, Queued, Started, failure_detail,
 )
+from email_image_app.domain.jobs.event_log import START
 from email_image_app.domain.jobs.provider import job_client
 from email_image_app.domain.jobs.spec import JobSpec
 from email_image_app.domain.jobs.stream_slots import SlotGroup
@@ -88,11 +90,23 @@ async def run_job(spec: JobSpec, bus: JobBus) -> None:
             # Delivered again after its worker died: it may have reached the provider (and been
             # billed), so it is not run again; its lapsed lease ends it `interrupted`.
             logger.warning("job %s was begun by a worker that stopped: not run again", job_id)
+            await _end_if_unrecorded(job_id, bus)
             return
         await _run_claimed(spec, bus)
     finally:
         bus.claimed.discard(job_id)
         await bus.claims.release(job_id)
+
+
+async def _end_if_unrecorded(job_id: str, bus: JobBus) -> None:
+    """A begun job whose worker died before its history row held a lease (or after the row
+    ended but before its log did): no sweep will end its log, so this does."""
+    found = await bus.log.read(job_id, START, 0)
+    if any(isinstance(event, JobEnded) for _, event in found):
+        return
+    row = await asyncio.to_thread(default_history().detail, job_id)
+    if row is None or row.job.status != "running":
+        await bus.log.append(job_id, JobEnded(INTERRUPTED, message("job_interrupted")))
 
 
 async def _run_claimed(spec: JobSpec, bus: JobBus) -> None:
