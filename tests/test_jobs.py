@@ -12,7 +12,6 @@ from typing import Iterator
 import httpx
 import pytest
 
-from email_image_app.domain import settings
 from email_image_app.domain.database import upgrade
 from email_image_app.domain.history import default_history
 from email_image_app.domain.job_stream import FinalSaved, JobTarget, StepSaved
