@@ -856,6 +856,10 @@ export const STUDIO_MESSAGES = {
 "No job matches these filters.",
 "Aucune tâche ne correspond à ces filtres."
 ],
+"no_worker_up": [
+"The studio's image workers are not running right now: this image starts as soon as one is back. Nothing is lost.",
+"Les processus qui fabriquent les images ne tournent pas en ce moment : cette image commencera dès que l'un d'eux sera de retour. Rien n'est perdu."
+],
 "not_an_accepted_image": [
 "{name} is not a PNG, JPEG or WebP image.",
 "{name} n'est pas une image PNG, JPEG ou WebP."

@@ -229,3 +229,21 @@ def test_kill_9_of_the_worker_its_waiting_job_runs_on_the_next_one_and_its_begun
         gate.set()
         for page in pages:
             page.context.close()
+
+
+def test_with_no_worker_up_the_page_says_so_and_the_run_starts_when_one_is_back(cluster_page, whole_cluster):
+    cluster, page = whole_cluster, cluster_page
+    cluster.stop_worker()  # a deploy gone wrong: no worker
+    health = httpx.get(f"{cluster.replica_url('web-1')}/_health", timeout=10).json()
+    start_generation(page, cluster.url, f"Rain boots {secrets.token_hex(3)}, puddles")
+    page.wait_for_selector("#no-worker")
+    assert "Nothing is lost" in page.inner_text("#no-worker")
+
+    cluster.start_worker()
+    page.wait_for_selector("img[alt='Final image']")
+    assert page.locator("#no-worker").count() == 0
+    assert health["workers_up"] == 0
+    wait_until(
+        lambda: httpx.get(f"{cluster.replica_url('web-1')}/_health", timeout=10).json()["workers_up"] == 1,
+        what="/_health to count the worker",
+    )

@@ -286,6 +286,11 @@ def run_messages(state: Any) -> rx.Component:
     return rx.fragment(
         rx.foreach(state.notices, lambda note: rx.callout(say(note), icon="info", size="1", width="100%")),
         error_callout(state),
+        rx.cond(
+            state.running & state.no_worker,
+            rx.callout(tr("no_worker_up"), icon="hourglass", color_scheme="amber", size="1", width="100%",
+                       id="no-worker", role="status"),
+        ),
         rx.cond(state.cancelled, rx.text(tr("cancelled"), size="2", color_scheme="gray")),
     )
 

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from email_image_app.domain import database, settings
+from email_image_app.domain.jobs.bus import job_bus
 
 # How long one dependency may take to answer before the replica calls itself unhealthy: a balancer
 # polls often, and a hung database must not hang the health check with it.
@@ -57,6 +58,14 @@ async def _check_redis(url: str) -> bool:
         await client.aclose()
 
 
+async def _workers_up() -> int | None:
+    """Processes taking jobs now (None when Redis does not answer)."""
+    try:
+        return await job_bus().workers_up()
+    except Exception:
+        return None
+
+
 async def health_report(state: str) -> dict[str, object]:
     """This process's health, given what its Reflex state manager is (`state_kind`)."""
     url = settings.database_url()
@@ -74,6 +83,7 @@ async def health_report(state: str) -> dict[str, object]:
         "state": state,
         "queue": settings.queue_mode(),
         "worker": "embedded" if settings.embedded_worker() else "off",
+        "workers_up": await _workers_up(),
         # Reflex's own keys: "NA" where it does not use the service.
         "status": ok,
         "redis": "NA" if redis_ok is None else redis_ok,

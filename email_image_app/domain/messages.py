@@ -509,6 +509,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "queued": ("Queued", "En file d'attente"),
     "queued_ahead": ("ahead", "avant"),
     "queued_next": ("next in line", "prochaine"),
+    "no_worker_up": (
+        "The studio's image workers are not running right now: this image starts as soon as one is back. Nothing is lost.",
+        "Les processus qui fabriquent les images ne tournent pas en ce moment : cette image commencera dès que l'un d'eux sera de retour. Rien n'est perdu.",
+    ),
     "partial": ("Partial", "Étape"),
     "tile_partial": ("Partial {step} / {steps}", "Étape {step} / {steps}"),
     "rate_limited_wait": ("Rate limited: one more try in {seconds} s", "Débit limité : nouvel essai dans {seconds} s"),

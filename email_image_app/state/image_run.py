@@ -61,6 +61,9 @@ from email_image_app.state.provider import current_provider
 
 logger = logging.getLogger(__name__)
 
+# How often a run nobody took yet asks whether any worker is up.
+WORKER_CHECK_SECONDS = 3.0
+
 # Failures the run explains itself; anything else is also logged with its traceback.
 _EXPECTED_FAILURES = (ImageStreamError, OptionsError, UploadError)
 
@@ -97,6 +100,7 @@ class ImageRunState(ImageOptionsState, mixin=True):
 
     job_id: str = ""
     queue_ahead: int = 0  # while queued: how many jobs go first
+    no_worker: bool = False  # nothing took the job yet and no worker is up: the page says so
     # Following the job's log: the last position shown, which follower is current (a reconnect
     # starts a new one), when the run started (wall clock: a resumed follower counts from it).
     # The job this tab runs or ran last, kept in the tab (sessionStorage): a tab whose server-side
@@ -182,6 +186,7 @@ class ImageRunState(ImageOptionsState, mixin=True):
         self.duration_label = self.cost_label = ""
         self.job_id = ""
         self.queue_ahead = 0
+        self.no_worker = False
 
     def _show_final(self, final: FinalView, *, stage: str = STAGE_DONE) -> None:
         """Fill the run view with a final image and its usage: the one place for it, whether the
@@ -280,10 +285,15 @@ class ImageRunState(ImageOptionsState, mixin=True):
             after = self._seen_position
             total_events = self.partial_images + 1
             seconds_per_event = expected_seconds_per_event(self.quality, offline=offline)
-        last_event_at = time.monotonic()
+        last_event_at = next_worker_check = time.monotonic()
         try:
             async for found in job_bus().follow(job_id, after):
                 now = time.monotonic()
+                workers = None
+                if found is TICK and self.stage == STAGE_REQUEST_SENT and now >= next_worker_check:
+                    # Nothing took the job yet: is any worker up? (Say so rather than wait in silence.)
+                    next_worker_check = now + WORKER_CHECK_SECONDS
+                    workers = await job_bus().workers_up()
                 async with self:
                     if self._follow_generation != generation or self.job_id != job_id:
                         return  # a newer follower (a reconnect) or a newer run took over
@@ -293,7 +303,10 @@ class ImageRunState(ImageOptionsState, mixin=True):
                         )
                         self.progress = max(self.progress, creeping)
                         self.elapsed_s = int(time.time() - self._started_at)
+                        if workers is not None:
+                            self.no_worker = workers == 0
                         continue
+                    self.no_worker = False
                     position, event = found
                     if not is_after(position, self._seen_position):
                         continue  # already shown (replayed to a second follower)

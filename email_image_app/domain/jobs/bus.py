@@ -16,6 +16,7 @@ from email_image_app.domain.job_leases import lease_interval, sweep_once
 from email_image_app.domain.jobs.cancel_channel import MemoryCancels, RedisCancels
 from email_image_app.domain.jobs.event_log import START, MemoryEventLog, RedisEventLog, follow
 from email_image_app.domain.jobs.claims import MemoryClaims, RedisClaims
+from email_image_app.domain.jobs.redis_client import redis_for
 from email_image_app.domain.jobs.events import INTERRUPTED, Accepted, JobEnded, Snapshot, Started
 from email_image_app.domain.jobs.spec import JobSpec
 from email_image_app.domain.jobs.stream_slots import MemorySlots, RedisSlots, SlotGroup
@@ -54,6 +55,7 @@ class JobBus:
         self.claimed: set[str] = set()
         self.holding: dict[str, list[SlotGroup]] = {}
         self.broker: Any = None  # the queue's taskiq broker (`queue.broker_for`)
+        self.takes_jobs = False  # set by `queue.serve_jobs` when this process runs jobs
 
     async def submit(self, spec: JobSpec) -> None:
         """Queue `spec` for a worker (this process's own in memory mode); its log opens with what
@@ -94,6 +96,24 @@ class JobBus:
     def follow(self, job_id: str, after: str = START, *, heartbeat: float = 1.0) -> AsyncIterator[object]:
         return follow(self.log, job_id, after, heartbeat=heartbeat)
 
+    async def announce_worker(self) -> None:
+        """Say that this process takes jobs, for as long as a lease (renewed with the claims)."""
+        if self.redis_url:
+            await redis_for(self.redis_url).set(
+                f"studio:workers:{self.holder}", "1", px=int(self.lease_seconds * 1000)
+            )
+
+    async def retire_worker(self) -> None:
+        """This process stops taking jobs (a killed one lapses with its lease instead)."""
+        if self.redis_url:
+            await redis_for(self.redis_url).delete(f"studio:workers:{self.holder}")
+
+    async def workers_up(self) -> int:
+        """How many processes take jobs now (in one process: this one, its worker is embedded)."""
+        if not self.redis_url:
+            return 1
+        return len([key async for key in redis_for(self.redis_url).scan_iter(match="studio:workers:*", count=100)])
+
     async def keep_claims(self) -> None:
         """Forever: renew the claims and stream slots of the jobs this process has, three times per
         lease, so only a dead process's lapse. (Each job's history lease is renewed by its
@@ -101,6 +121,8 @@ class JobBus:
         while True:
             await asyncio.sleep(lease_interval())
             try:
+                if self.takes_jobs:
+                    await self.announce_worker()
                 await self.claims.renew(list(self.claimed))
                 for job_id, groups in list(self.holding.items()):
                     await self.slots.renew(job_id, groups)

@@ -67,6 +67,15 @@ async def enqueue(bus: JobBus, spec: JobSpec) -> None:
     await task.kiq(spec.to_dict())
 
 
+async def _retire_when(stop: asyncio.Event, bus: JobBus) -> None:
+    """From the stop on, this process takes no new job: it stops counting as a worker at once,
+    not when its drain ends (pages tell people when no worker is up)."""
+    await stop.wait()
+    if bus.takes_jobs:
+        bus.takes_jobs = False
+        await bus.retire_worker()
+
+
 def drain_seconds() -> float:
     """`EMAIL_IMAGE_DRAIN_SECONDS`: how long a stopping worker lets its running jobs finish."""
     return float(os.environ.get("EMAIL_IMAGE_DRAIN_SECONDS") or DEFAULT_DRAIN_SECONDS)
@@ -76,10 +85,14 @@ async def serve_jobs(bus: JobBus, stop: asyncio.Event, *, take_jobs: bool = True
     """Run this process's part of the job tier until `stop` is set: renew stream slots, sweep
     lapsed leases, hear Cancels and — with Redis and `take_jobs` — take jobs from the queue. On `stop` it
     takes no new job and lets running ones finish for up to `drain_seconds()`."""
+    bus.takes_jobs = take_jobs
+    if take_jobs:
+        await bus.announce_worker()
     helpers = [
         asyncio.create_task(bus.keep_claims(), name="jobs-claims"),
         asyncio.create_task(bus.sweep_lapsed(), name="jobs-sweep"),
         asyncio.create_task(bus.cancels.listen(), name="jobs-cancels"),
+        asyncio.create_task(_retire_when(stop, bus), name="jobs-retire"),
     ]
     try:
         if bus.redis_url and take_jobs:
@@ -104,6 +117,10 @@ async def serve_jobs(bus: JobBus, stop: asyncio.Event, *, take_jobs: bool = True
         for helper in helpers:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await helper
+        if bus.takes_jobs:
+            bus.takes_jobs = False
+            with contextlib.suppress(Exception):
+                await bus.retire_worker()
 
 
 
