@@ -85,6 +85,27 @@ def test_kill_9_of_the_tab_s_replica_mid_run_the_tab_reconnects_and_sees_the_run
     assert cluster.provider.streams_for(word) == 1  # one paid request: nothing was re-run
 
 
+def test_a_reload_that_lands_on_the_other_replica_shows_the_run_finishing(cluster_page, whole_cluster):
+    """A deploy: the tab leaves web-1 (its websocket closes cleanly), web-1 stops, the tab comes
+    back on web-2 and follows the same run (Reflex's state in Redis, the job's log) to its end."""
+    cluster, page = whole_cluster, cluster_page
+    word = f"reload{secrets.token_hex(3)}"
+    gate = cluster.provider.hold(word)
+    tab_on_web_1(cluster, page, f"Velvet cushions {word}, window light")
+
+    page.reload()  # lands on either replica...
+    page.wait_for_selector("img[alt='Step 1']")
+    cluster.stop_replica("web-1")  # ...then web-1 goes, and the next load can only land on web-2
+    page.reload()
+    page.wait_for_selector("img[alt='Step 1']")
+    gate.set()
+
+    page.wait_for_selector("img[alt='Final image']")
+    assert step_alts(page) == ["Step 1", "Step 2", "Step 3"]
+    assert final_image(cluster, page).size == (1200, 600)
+    assert cluster.provider.streams_for(word) == 1
+
+
 def test_a_reload_on_the_other_replica_shows_the_run_and_its_cancel_closes_the_provider_stream(
     cluster_page, whole_cluster
 ):
