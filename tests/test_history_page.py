@@ -13,6 +13,7 @@ from PIL import Image
 
 from email_image_app.domain.messages import message
 from email_image_app.domain.history import GalleryQuery, JobHistory
+from email_image_app.domain.job_leases import new_lease
 from email_image_app.domain.job_records import JobInfo
 from email_image_app.domain.store import new_job_id
 from tests.test_generate_page import choose
@@ -162,7 +163,9 @@ def test_a_running_job_is_seen_to_finish_without_pressing_refresh(page, app_serv
     job_id = new_job_id()
     info = JobInfo("generation", f"Flash sale countdown {word}", "gpt-image-1.5", "Offline engine",
                    {"quality": "medium", "target_size": "400x400"}, owner_id=app_server.admin_id)
-    history.start(job_id, info, 400, 400)  # as a run in another tab would record it
+    # As a run in another process would record it: holding a live lease, so the app's sweep of
+    # dead processes' jobs (every few seconds) leaves it running.
+    history.start(job_id, info, 400, 400, lease=new_lease("another-process"))
     card = find_card(page, app_server.url, word)
     assert card.get_attribute("data-status") == "running"
     card.click()
