@@ -184,7 +184,7 @@ def test_the_when_label_and_a_failed_jobs_reason_re_word_when_the_language_switc
     job_id = new_job_id()
     info = JobInfo("generation", f"Spring boots teaser {word}", "gpt-image-1.5", "Offline engine", {"quality": "low"},
                    owner_id=app_server.admin_id)
-    history.start(job_id, info, 400, 400)
+    history.start(job_id, info, 400, 400, lease=new_lease("another-process"))
     history.finish(job_id, "failed", error=message("error_incomplete"), duration_ms=700)
 
     card = find_card(page, app_server.url, word)
