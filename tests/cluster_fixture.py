@@ -111,3 +111,19 @@ def cluster(
         yield running
     finally:
         stop_cluster(plan, drain_seconds=30)
+
+
+def signed_in_page(browser, cluster: RunningCluster, *, timeout_ms: int = 45_000):
+    """A new browser tab (its own context), signed in as the seeded admin, at laptop width."""
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    cluster.sign_in(context)
+    page = context.new_page()
+    page.set_default_timeout(timeout_ms)
+    return page
+
+
+@pytest.fixture
+def cluster_page(browser, cluster: RunningCluster):
+    page = signed_in_page(browser, cluster)
+    yield page
+    page.context.close()

@@ -13,16 +13,6 @@ from tests.test_generate_page import start_generation, step_alts
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def cluster_page(browser, cluster):
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    cluster.sign_in(context)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    yield page
-    context.close()
-
-
 def test_a_generation_through_the_balancer_streams_its_steps_then_the_final(cluster_page, cluster):
     page = cluster_page
     start_generation(page, cluster.url, "Spring sale on linen shirts, soft morning light")

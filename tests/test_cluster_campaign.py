@@ -12,6 +12,7 @@ import zipfile
 import pytest
 
 from cluster import processes
+from tests.cluster_fixture import signed_in_page
 from tests.test_campaign_page import open_campaign, type_products, wait_for_statuses
 
 pytestmark = pytest.mark.browser
@@ -19,12 +20,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def campaign_page(browser, cluster):
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    cluster.sign_in(context)
-    page = context.new_page()
-    page.set_default_timeout(60_000)
+    page = signed_in_page(browser, cluster, timeout_ms=60_000)
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture

@@ -19,19 +19,10 @@ import pytest
 from PIL import Image
 
 from cluster import processes
+from tests.cluster_fixture import signed_in_page
 from tests.test_generate_page import start_generation, step_alts
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def cluster_page(browser, cluster):
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    cluster.sign_in(context)
-    page = context.new_page()
-    page.set_default_timeout(45_000)
-    yield page
-    context.close()
 
 
 @pytest.fixture
@@ -194,10 +185,7 @@ def test_past_the_installation_s_stream_cap_a_run_shows_it_is_queued_then_runs(b
     pages = []
     try:
         for n in range(3):
-            context = browser.new_context(viewport={"width": 1366, "height": 900})
-            cluster.sign_in(context)
-            page = context.new_page()
-            page.set_default_timeout(45_000)
+            page = signed_in_page(browser, cluster)
             pages.append(page)
             start_generation(page, cluster.url, f"Lantern {n} {word}")
             if n < 2:
@@ -228,10 +216,7 @@ def test_kill_9_of_the_worker_its_waiting_job_runs_on_the_next_one_and_its_begun
     pages = []
     try:
         for prompt in (f"Lamp A {begun}", f"Lamp B {begun}", f"Lamp C {waiting}"):
-            context = browser.new_context(viewport={"width": 1366, "height": 900})
-            cluster.sign_in(context)
-            page = context.new_page()
-            page.set_default_timeout(45_000)
+            page = signed_in_page(browser, cluster)
             pages.append(page)
             start_generation(page, cluster.url, prompt)
             if begun in prompt:
